@@ -1,0 +1,109 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Configure and build the kernel in build/obj (O=) from tinyconfig plus the
+# fragments in harness/config, then the out-of-tree modules: the upstream
+# livepatch selftest modules and our own test modules, staged with the
+# selftest scripts under build/obj/stage.
+#
+# Usage: kbuild.sh [FRAGMENT...]   (default: base.config livepatch.config)
+
+set -euo pipefail
+# shellcheck source=harness/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+FRAGMENTS=("$@")
+[ ${#FRAGMENTS[@]} -gt 0 ] || FRAGMENTS=(base.config livepatch.config)
+
+# Every CONFIG_X=v and "# CONFIG_X is not set" line of the fragments must be in
+# the final .config; merge_config.sh silently drops unmet ones.
+verify_config() {
+	local frag line missing=()
+
+	for frag in "$@"; do
+		while IFS= read -r line; do
+			case "$line" in
+			CONFIG_*=*|'# CONFIG_'*' is not set') ;;
+			*) continue ;;
+			esac
+			if [[ "$line" == *"=n" ]]; then
+				line="# ${line%=n} is not set"
+			fi
+			if ! grep -qxF -- "$line" "$OBJ/.config"; then
+				case "$line" in
+				'# '*) grep -q "^${line:2:-11}=" "$OBJ/.config" || continue ;;
+				esac
+				missing+=("$line")
+			fi
+		done < "$frag"
+	done
+	if [ ${#missing[@]} -gt 0 ]; then
+		printf 'error: not in the final .config (unmet dependencies?):\n' >&2
+		printf '  %s\n' "${missing[@]}" >&2
+		exit 1
+	fi
+}
+
+configure() {
+	local paths=() f stamp
+
+	for f in "${FRAGMENTS[@]}"; do
+		paths+=("$HARNESS/config/$f")
+	done
+	# Regenerating the config costs half a minute: skip it when neither
+	# the fragments, the source nor our Kconfig changes changed.
+	stamp=$( (cat "${paths[@]}" "$SRC/.git/klp-source-id"
+		  cd "$SRC" && git ls-files -m -o --exclude-standard -- '*Kconfig*' |
+		  xargs -r cat) | sha1sum)
+	if [ -f "$OBJ/.config" ] && [ "$(cat "$OBJ/.klp-config-stamp" 2>/dev/null)" = "$stamp" ]; then
+		return 0
+	fi
+	mkdir -p "$OBJ"
+	[ -f "$OBJ/.config" ] && cp "$OBJ/.config" "$OBJ/.config.old.klp"
+	kmake tinyconfig >/dev/null
+	(cd "$SRC" && KCONFIG_CONFIG="$OBJ/.config" \
+		scripts/kconfig/merge_config.sh -m -O "$OBJ" "$OBJ/.config" \
+		"${paths[@]}" >/dev/null)
+	kmake olddefconfig >/dev/null
+	verify_config "${paths[@]}"
+	# Keep the old file (and its mtime) when nothing changed.
+	if [ -f "$OBJ/.config.old.klp" ] && cmp -s "$OBJ/.config" "$OBJ/.config.old.klp"; then
+		mv "$OBJ/.config.old.klp" "$OBJ/.config"
+	fi
+	rm -f "$OBJ/.config.old.klp"
+	echo "$stamp" > "$OBJ/.klp-config-stamp"
+}
+
+# stage_extmod NAME SRCDIR: copy an out-of-tree module directory into the
+# stage (keeping objects of earlier builds) and build it against $OBJ.
+stage_extmod() {
+	local dest="$STAGE/$1"
+
+	mkdir -p "$dest"
+	rsync -a --checksum "$2/" "$dest/"
+	kmake M="$dest" modules
+}
+
+stage_selftests() {
+	local st="$SRC/tools/testing/selftests/livepatch" dest="$STAGE/selftests"
+
+	mkdir -p "$dest"
+	rsync -a --checksum --exclude=test_modules "$st/" "$dest/"
+	stage_extmod selftests/test_modules "$st/test_modules"
+	gcc -O2 -Wall -o "$dest/test_klp-call_getpid" "$st/test_klp-call_getpid.c"
+}
+
+main() {
+	local start=$SECONDS
+
+	configure
+	msg "building the kernel in $OBJ"
+	kmake bzImage modules
+	rm -rf "$MODROOT"
+	kmake INSTALL_MOD_PATH="$MODROOT" modules_install >/dev/null
+	stage_selftests
+	[ -d "$TOP/tests/modules" ] && stage_extmod modules "$TOP/tests/modules"
+	msg "kernel $(kernel_release) built in $((SECONDS - start)) s"
+}
+
+main

@@ -1,0 +1,99 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Prepare the kernel source tree in build/src: extract the pristine source
+# once (Debian's linux-source-6.12 tarball, or KSRC=/path to a tree of your
+# own) and commit it to a private git repository, then on every run reset it
+# to pristine, copy the project's kernel files over it and apply patches/series.
+#
+# Files whose content is the same as in the previous run keep their previous
+# modification time, so that make only rebuilds what really changed.
+
+set -euo pipefail
+# shellcheck source=harness/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+# Top-level directories of the repository that hold files at kernel paths.
+OVERLAY_DIRS="Documentation include kernel lib samples scripts tools"
+STATE="$BUILD/overlay.state"
+
+source_id() {
+	if [ -n "${KSRC:-}" ]; then
+		echo "tree $(cd "$KSRC" && pwd)"
+	else
+		[ -f "$TARBALL" ] || die "$TARBALL missing: install linux-source-6.12"
+		stat -c 'tarball %n %s %Y' "$TARBALL"
+	fi
+}
+
+extract() {
+	local id=$1
+
+	msg "extracting pristine kernel source ($id)"
+	rm -rf "$SRC" "$STATE"
+	mkdir -p "$SRC"
+	if [ -n "${KSRC:-}" ]; then
+		[ -f "$KSRC/Makefile" ] || die "KSRC=$KSRC is not a kernel tree"
+		rsync -a --exclude=.git "$KSRC/" "$SRC/"
+	else
+		tar -xf "$TARBALL" -C "$SRC" --strip-components=1
+	fi
+	git -C "$SRC" init -q
+	git -C "$SRC" add -A -f .
+	git -C "$SRC" -c user.name=klp-shadow -c user.email=klp-shadow@localhost \
+		commit -q -m "pristine: $id"
+	echo "$id" > "$SRC/.git/klp-source-id"
+}
+
+# Record "sha1 mtime path" for every file the overlay changed or added.
+save_state() {
+	git -C "$SRC" status --porcelain=v1 -uall --ignored=no |
+		sed 's/^...//' | sort |
+		while read -r f; do
+			[ -f "$SRC/$f" ] || continue
+			printf '%s %s %s\n' "$(git hash-object "$SRC/$f")" \
+				"$(stat -c %Y "$SRC/$f")" "$f"
+		done > "$STATE"
+}
+
+restore_mtimes() {
+	local sha mtime f
+
+	[ -f "$STATE" ] || return 0
+	while read -r sha mtime f; do
+		[ -f "$SRC/$f" ] || continue
+		[ "$(git hash-object "$SRC/$f")" = "$sha" ] || continue
+		touch -m -d "@$mtime" "$SRC/$f"
+	done < "$STATE"
+}
+
+overlay() {
+	local d p
+
+	git -C "$SRC" reset -q --hard
+	git -C "$SRC" clean -q -f -d -x
+	for d in $OVERLAY_DIRS; do
+		[ -d "$TOP/$d" ] && cp -R "$TOP/$d" "$SRC/"
+	done
+	while read -r p; do
+		case "$p" in ''|'#'*) continue ;; esac
+		patch -d "$SRC" -p1 -s -f --no-backup-if-mismatch \
+			< "$TOP/patches/$p" || die "patches/$p does not apply"
+	done < "$TOP/patches/series"
+	restore_mtimes
+	save_state
+}
+
+main() {
+	local id
+
+	id=$(source_id)
+	if [ ! -f "$SRC/.git/klp-source-id" ] ||
+	   [ "$(cat "$SRC/.git/klp-source-id")" != "$id" ]; then
+		extract "$id"
+	fi
+	overlay
+	msg "kernel source: $(make -s -C "$SRC" kernelversion) ($id)"
+}
+
+main "$@"

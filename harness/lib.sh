@@ -1,0 +1,30 @@
+# SPDX-License-Identifier: GPL-2.0
+# Shared paths and helpers for the harness scripts. Source it; do not run it.
+# shellcheck shell=bash disable=SC2034 # the paths are for the sourcing scripts
+
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+HARNESS="$TOP/harness"
+BUILD=${BUILD:-$TOP/build}
+SRC="$BUILD/src"		# pristine kernel tree (git) + our overlay
+OBJ=${OBJ:-$BUILD/obj}		# O= output of the kernel build
+MODROOT="$OBJ/modroot"		# modules_install INSTALL_MOD_PATH
+STAGE="$OBJ/stage"		# out-of-tree modules and selftests, ready to run
+TARBALL=${TARBALL:-/usr/src/linux-source-6.12.tar.xz}
+JOBS=${JOBS:-$(nproc)}
+
+msg() { printf '==> %s\n' "$*" >&2; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+# kmake ARGS...: make in the kernel tree with our output directory,
+# ccache when installed.
+kmake() {
+	local cc=gcc
+
+	command -v ccache >/dev/null && cc="ccache gcc"
+	make -s -C "$SRC" O="$OBJ" ARCH=x86_64 CC="$cc" LOCALVERSION= -j"$JOBS" "$@"
+}
+
+# kernel_release: the release string of the configured build.
+kernel_release() {
+	cat "$OBJ/include/config/kernel.release"
+}

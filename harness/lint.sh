@@ -1,0 +1,92 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Static checks, as TAP: checkpatch.pl --strict and kernel-doc on our kernel
+# C files (run inside the prepared tree with tree paths), sparse and W=1 on
+# kernel/livepatch, get_abi.pl validate (any stderr fails), shellcheck on
+# every shell script. Needs harness/ksrc.sh and a configured build/obj.
+
+set -uo pipefail
+# shellcheck source=harness/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+n=0 failed=0
+
+# tap NAME CMD...: run CMD, print a TAP line, its output as diagnostics on failure.
+tap() {
+	local name=$1 out rc
+
+	shift
+	n=$((n + 1))
+	out=$("$@" 2>&1)
+	rc=$?
+	if [ $rc -eq 0 ]; then
+		echo "ok $n lint: $name"
+	else
+		echo "not ok $n lint: $name"
+		printf '%s\n' "$out" | sed 's/^/# /'
+		failed=$((failed + 1))
+	fi
+}
+
+# Our kernel-side C files: at kernel paths (relative to the tree), and the
+# test modules (absolute paths).
+kernel_c_files() {
+	(cd "$TOP" && git ls-files --cached --others --exclude-standard -- \
+		'kernel/*.[ch]' 'include/*.h' 'lib/*.[ch]' 'samples/*.[ch]' \
+		'tools/testing/selftests/*.[ch]' 'tools/klp-shadow/*.[ch]')
+	(cd "$TOP" && git ls-files --cached --others --exclude-standard -- \
+		'tests/*.[ch]' | sed "s|^|$TOP/|")
+}
+
+shell_files() {
+	(cd "$TOP" && git ls-files --cached --others --exclude-standard -- \
+		'*.sh' '*.bash' '*.bats' '.ci/run' | sed "s|^|$TOP/|")
+}
+
+checkpatch() {
+	cd "$SRC" && perl scripts/checkpatch.pl --strict --terse --no-summary \
+		--show-types -q -f "$1" | grep -E ': (ERROR|WARNING|CHECK):' && return 1
+	return 0
+}
+
+kerneldoc() {
+	local out
+
+	out=$(cd "$SRC" && perl scripts/kernel-doc -none -Wall "$@" 2>&1)
+	[ -z "$out" ] || { echo "$out"; return 1; }
+}
+
+# sparse (C=2 checks every file, not only rebuilt ones) plus W=1 warnings.
+sparse_w1() {
+	local out
+
+	out=$(kmake C=2 W=1 kernel/livepatch/ 2>&1)
+	echo "$out" | grep -E 'warning:|error:' && return 1
+	return 0
+}
+
+get_abi() {
+	local err
+
+	err=$(cd "$SRC" && perl scripts/get_abi.pl validate --dir Documentation/ABI 2>&1 >/dev/null)
+	[ -z "$err" ] || { echo "$err"; return 1; }
+}
+
+main() {
+	local f files=()
+
+	mapfile -t files < <(kernel_c_files)
+	for f in "${files[@]}"; do
+		tap "checkpatch --strict ${f#"$TOP"/}" checkpatch "$f"
+	done
+	[ ${#files[@]} -gt 0 ] && tap "kernel-doc -Wall" kerneldoc "${files[@]}"
+	tap "sparse and W=1 on kernel/livepatch" sparse_w1
+	tap "get_abi.pl validate Documentation/ABI" get_abi
+	while read -r f; do
+		tap "shellcheck ${f#"$TOP"/}" shellcheck -x "$f"
+	done < <(shell_files)
+	[ $failed -eq 0 ]
+}
+
+main

@@ -1,0 +1,89 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Boot the built kernel in QEMU (TCG, 2 vCPUs, serial console) with the
+# host's root file system shared read-only over virtio-9p, run a command in
+# it, and pass back its output and exit status.
+#
+# Usage: vm.sh [--timeout SEC] [--shell] [--out DIR] [-- COMMAND...]
+#
+# The run fails if the guest's command fails, if the VM does not end within
+# the timeout, or if the kernel log holds any oops, BUG, WARNING, lockdep,
+# KASAN or kmemleak report (harness/scan-log.sh), even when the command
+# succeeded. KLP_VM_ACCEL=kvm opts in to KVM (it hangs on some hosts).
+# KLP_VM_MEM sets the guest memory (default 2G).
+
+set -euo pipefail
+# shellcheck source=harness/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+timeout=${KLP_VM_TIMEOUT:-900}
+interactive=0
+out=""
+
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--timeout) timeout=$2; shift 2 ;;
+	--shell) interactive=1; shift ;;
+	--out) out=$2; shift 2 ;;
+	--) shift; break ;;
+	*) break ;;
+	esac
+done
+
+kernel="$OBJ/arch/x86/boot/bzImage"
+[ -f "$kernel" ] || die "no kernel at $kernel: run make kernel first"
+[ -n "$out" ] || out=$(mktemp -d "$BUILD/vm.XXXXXX")
+mkdir -p "$out"
+rm -f "$out/status" "$out/output" "$out/dmesg" "$out/console" "$out/interactive"
+
+{
+	printf 'export KLP_TOP=%q KLP_OBJ=%q KLP_STAGE=%q KLP_MODROOT=%q KDIR=%q\n' \
+		"$TOP" "$OBJ" "$STAGE" "$MODROOT" "$OBJ"
+	printf 'export KLP_RUN=/run/klp\n'
+} > "$out/env"
+{
+	printf 'cd %q || exit 1\n' "$PWD"
+	printf '%q ' "$@"
+	echo
+} > "$out/job.sh"
+[ "$interactive" = 1 ] && touch "$out/interactive"
+
+accel=${KLP_VM_ACCEL:-tcg}
+cmdline="console=ttyS0 loglevel=5 panic=-1 root=/dev/root rootfstype=9p"
+cmdline+=" rootflags=trans=virtio,version=9p2000.L,msize=262144 ro"
+cmdline+=" init=$HARNESS/guest/init.sh ${KLP_VM_APPEND:-}"
+
+# shellcheck disable=SC2054 # commas belong to QEMU's option syntax
+qemu=(qemu-system-x86_64 -accel "$accel" -smp 2 -m "${KLP_VM_MEM:-2G}"
+	-nographic -no-reboot -net none -vga none -kernel "$kernel" -append "$cmdline"
+	-fsdev "local,id=root,path=/,security_model=none,readonly=on,multidevs=remap"
+	-device virtio-9p-pci,fsdev=root,mount_tag=/dev/root
+	-fsdev "local,id=run,path=$out,security_model=none"
+	-device virtio-9p-pci,fsdev=run,mount_tag=klprun)
+
+rc=0
+if [ "$interactive" = 1 ]; then
+	"${qemu[@]}" || rc=$?
+	exit $rc
+fi
+
+set +e +o pipefail
+timeout --foreground -k 10 "$timeout" "${qemu[@]}" < /dev/null 2>&1 |
+	tee "$out/console" | tr -d '\r'
+rc=${PIPESTATUS[0]}
+set -e -o pipefail
+if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
+	echo "error: VM timed out after $timeout s (console: $out/console)" >&2
+	exit 1
+fi
+if ! reports=$("$HARNESS/scan-log.sh" "$out/console" "$out/dmesg"); then
+	echo "error: kernel reports in the VM's log:" >&2
+	echo "$reports" | head -n 40 >&2
+	exit 1
+fi
+if [ ! -f "$out/status" ]; then
+	echo "error: the VM ended without a job status (qemu exit $rc; console: $out/console)" >&2
+	exit 1
+fi
+exit "$(cat "$out/status")"

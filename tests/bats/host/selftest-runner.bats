@@ -1,0 +1,56 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0
+#
+# tests/selftests/run.sh judges upstream selftests by their output, since
+# they exit 0 when a helper is missing and 4 when they skip.
+
+load ../test_helper/common
+
+st() {
+	"$KLP_TOP/tests/selftests/run.sh" "$BATS_TEST_DIRNAME/../fixtures/selftests" "$@"
+}
+
+@test "a selftest printing only ok lines and exiting 0 passes" {
+	run st test-pass.sh
+
+	assert_success
+	assert_output "ok 1 selftests: livepatch: test-pass.sh"
+}
+
+@test "a selftest printing not ok fails and its output follows as diagnostics" {
+	run st test-mismatch.sh
+
+	assert_failure
+	assert_line "not ok 1 selftests: livepatch: test-mismatch.sh # exit status 1"
+	assert_line "# ERROR: livepatch kselftest(s) failed"
+}
+
+@test "a selftest exiting 4 (skip) fails" {
+	run st test-skip.sh
+
+	assert_failure
+	assert_line "not ok 1 selftests: livepatch: test-skip.sh # exit status 4"
+}
+
+@test "a selftest printing SKIP but exiting 0 fails" {
+	run st test-silent-skip.sh
+
+	assert_failure
+	assert_line "not ok 1 selftests: livepatch: test-silent-skip.sh # exit status 0"
+}
+
+@test "a selftest printing no ok line fails" {
+	run st test-nothing.sh
+
+	assert_failure
+	assert_line "not ok 1 selftests: livepatch: test-nothing.sh # exit status 0"
+}
+
+@test "tests are numbered in the order they ran" {
+	run st test-pass.sh test-nothing.sh test-pass.sh
+
+	assert_failure
+	assert_line --index 0 "ok 1 selftests: livepatch: test-pass.sh"
+	assert_line --index 1 "not ok 2 selftests: livepatch: test-nothing.sh # exit status 0"
+	assert_line --index 2 "ok 3 selftests: livepatch: test-pass.sh"
+}

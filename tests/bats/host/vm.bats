@@ -1,0 +1,36 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0
+#
+# harness/vm.sh: exit status, timeout and kernel report handling.
+# These boot the built kernel, so they run after the build in make check.
+
+load ../test_helper/common
+
+vm() {
+	"$KLP_TOP/harness/vm.sh" --out "$BATS_TEST_TMPDIR/run" "$@"
+}
+
+@test "the guest command's output and exit status come back to the host" {
+	# shellcheck disable=SC2016 # expanded in the guest
+	run vm -- bash -c 'echo "hello from $(uname -r)"; exit 3'
+
+	assert_failure 3
+	assert_line --regexp '^hello from 6\.12\.'
+}
+
+@test "a WARN_ON in a module fails the run even though the command succeeded" {
+	# shellcheck disable=SC2016 # expanded in the guest
+	run vm -- bash -c 'insmod "$KLP_STAGE/modules/klp_test_warn.ko" && rmmod klp_test_warn'
+
+	assert_failure 1
+	assert_line "error: kernel reports in the VM's log:"
+	assert_output --partial 'WARNING: CPU:'
+	assert_output --partial 'klp_test_warn_init'
+}
+
+@test "a guest that runs past the timeout is stopped with a clear message" {
+	run vm --timeout 20 -- sleep 600
+
+	assert_failure 1
+	assert_line --partial "error: VM timed out after 20 s"
+}
