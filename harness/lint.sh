@@ -50,6 +50,17 @@ checkpatch() {
 	return 0
 }
 
+checkpatch_patch() {
+	cd "$SRC" && perl scripts/checkpatch.pl --strict --terse --no-summary \
+		--show-types -q --no-signoff "$1" | grep -E ': (ERROR|WARNING|CHECK):' && return 1
+	return 0
+}
+
+# Upstream files our patches touch, for kernel-doc.
+patched_c_files() {
+	sed -n 's|^+++ b/\(.*\.[ch]\)$|\1|p' "$TOP"/patches/*.patch | sort -u
+}
+
 kerneldoc() {
 	local out
 
@@ -80,6 +91,10 @@ main() {
 	for f in "${files[@]}"; do
 		tap "checkpatch --strict ${f#"$TOP"/}" checkpatch "$f"
 	done
+	for f in "$TOP"/patches/*.patch; do
+		tap "checkpatch --strict patches/${f##*/}" checkpatch_patch "$f"
+	done
+	mapfile -t -O ${#files[@]} files < <(patched_c_files)
 	[ ${#files[@]} -gt 0 ] && tap "kernel-doc -Wall" kerneldoc "${files[@]}"
 	tap "sparse and W=1 on kernel/livepatch" sparse_w1
 	tap "get_abi.pl validate Documentation/ABI" get_abi

@@ -70,7 +70,7 @@ fi
 
 set +e +o pipefail
 timeout --foreground -k 10 "$timeout" "${qemu[@]}" < /dev/null 2>&1 |
-	tee "$out/console" | tr -d '\r'
+	tee "$out/console" | sed -u -e 's/\x1b\[[0-9;?]*[a-zA-Z]//g' -e 's/\x1bc//g' -e 's/\r//g'
 rc=${PIPESTATUS[0]}
 set -e -o pipefail
 if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then

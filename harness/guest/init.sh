@@ -27,9 +27,7 @@ mounts() {
 	mkdir -p /dev/pts /dev/shm
 	mount -t devpts devpts /dev/pts
 	mount -t tmpfs tmpfs /dev/shm
-	mount -t tmpfs tmpfs /tmp
 	mount -t tmpfs tmpfs /run
-	mount -t tmpfs tmpfs /var/tmp
 	mount -t debugfs debugfs /sys/kernel/debug
 	mountpoint -q /sys/kernel/tracing ||
 		mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null
@@ -37,9 +35,28 @@ mounts() {
 	mount -t 9p -o trans=virtio,version=9p2000.L klprun "$RUN"
 }
 
+# Writable /tmp and /var/tmp, unless that would hide the project (a clone
+# under /tmp, say): then TMPDIR points into /run instead.
+scratch() {
+	local d
+
+	for d in /tmp /var/tmp; do
+		case "$KLP_TOP/:$KLP_OBJ/" in
+		"$d"/*|*:"$d"/*)
+			mkdir -p "/run$d"
+			[ "$d" = /tmp ] && export TMPDIR=/run/tmp
+			;;
+		*)
+			mount -t tmpfs tmpfs "$d"
+			;;
+		esac
+	done
+}
+
 mounts
 # shellcheck source=/dev/null
 . "$RUN/env"
+scratch
 hostname klp-vm
 cd "$RUN" || exit 1
 

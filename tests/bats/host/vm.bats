@@ -15,7 +15,9 @@ vm() {
 	run vm -- bash -c 'echo "hello from $(uname -r)"; exit 3'
 
 	assert_failure 3
-	assert_line --regexp '^hello from 6\.12\.'
+	assert_line --regexp 'hello from 6\.12\.'
+	run cat "$BATS_TEST_TMPDIR/run/output"
+	assert_output --regexp '^hello from 6\.12\.[0-9]+$'
 }
 
 @test "a WARN_ON in a module fails the run even though the command succeeded" {

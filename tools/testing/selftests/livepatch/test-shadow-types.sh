@@ -1,0 +1,358 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Lifetime of shadow variables whose types livepatch objects list in
+# klp_object.shadow_types: the livepatch core references each type while
+# the object is patched, and collects its variables, through the type's
+# destructor, when the last reference goes.
+
+. $(dirname $0)/functions.sh
+
+MOD_A=test_klp_shadow_a			# vmlinux, type "counter"
+MOD_B=test_klp_shadow_b			# replace, keeps "counter"
+MOD_C=test_klp_shadow_c			# replace, no type
+MOD_D=test_klp_shadow_d			# second patch sharing "counter"
+MOD_E=test_klp_shadow_e			# id of "counter" named "other"
+MOD_F=test_klp_shadow_f			# module target, type "per-module"
+MOD_G=test_klp_shadow_g			# busy module target, type "busy"
+MOD_TARGET=test_klp_shadow_mod
+MOD_TARGET_BUSY=test_klp_callbacks_busy
+MOD_NOREF=test_klp_shadow_noref
+
+setup_config
+
+
+# - enable a patch listing a type: the reference is taken before the
+#   callbacks run, its post_patch callback allocates three variables
+# - disable it: once unpatched, the reference goes and every variable is
+#   destroyed, once each
+
+start_test "variables of a type live while its patch is enabled"
+
+load_lp $MOD_A
+disable_lp $MOD_A
+unload_lp $MOD_A
+
+check_result "% insmod test_modules/$MOD_A.ko
+livepatch: enabling patch '$MOD_A'
+livepatch: '$MOD_A': initializing patching transition
+livepatch: shadow id 90 ('counter'): referenced by $MOD_A/vmlinux, refcount 1
+livepatch: '$MOD_A': starting patching transition
+livepatch: '$MOD_A': completing patching transition
+$MOD_A: post_patch: <0> allocated value 11
+$MOD_A: post_patch: <1> allocated value 12
+$MOD_A: post_patch: <2> allocated value 13
+livepatch: '$MOD_A': patching complete
+% echo 0 > /sys/kernel/livepatch/$MOD_A/enabled
+livepatch: '$MOD_A': initializing unpatching transition
+livepatch: '$MOD_A': starting unpatching transition
+livepatch: '$MOD_A': completing unpatching transition
+livepatch: shadow id 90 ('counter'): released by $MOD_A/vmlinux, refcount 0
+$MOD_A: dtor <2> value 13
+$MOD_A: dtor <1> value 12
+$MOD_A: dtor <0> value 11
+livepatch: shadow id 90 ('counter'): 3 variables freed
+livepatch: '$MOD_A': unpatching complete
+% rmmod $MOD_A"
+
+
+# - a patch on a module that is not loaded holds no reference
+# - loading the module references the type and allocates its variables
+# - unloading it destroys them; loading it again finds none of the old ones
+
+start_test "a target module takes its types with it"
+
+load_lp $MOD_F
+load_mod $MOD_TARGET
+unload_mod $MOD_TARGET
+load_mod $MOD_TARGET
+unload_mod $MOD_TARGET
+disable_lp $MOD_F
+unload_lp $MOD_F
+
+check_result "% insmod test_modules/$MOD_F.ko
+livepatch: enabling patch '$MOD_F'
+livepatch: '$MOD_F': initializing patching transition
+livepatch: '$MOD_F': starting patching transition
+livepatch: '$MOD_F': completing patching transition
+livepatch: '$MOD_F': patching complete
+% insmod test_modules/$MOD_TARGET.ko
+livepatch: applying patch '$MOD_F' to loading module '$MOD_TARGET'
+livepatch: shadow id 91 ('per-module'): referenced by $MOD_F/$MOD_TARGET, refcount 1
+$MOD_F: post_patch: <0> allocated value 61
+$MOD_F: post_patch: <1> allocated value 62
+$MOD_F: post_patch: <2> allocated value 63
+$MOD_F: shadow_work_func
+% rmmod $MOD_TARGET
+livepatch: reverting patch '$MOD_F' on unloading module '$MOD_TARGET'
+livepatch: shadow id 91 ('per-module'): released by $MOD_F/$MOD_TARGET, refcount 0
+$MOD_F: dtor <2> value 63
+$MOD_F: dtor <1> value 62
+$MOD_F: dtor <0> value 61
+livepatch: shadow id 91 ('per-module'): 3 variables freed
+% insmod test_modules/$MOD_TARGET.ko
+livepatch: applying patch '$MOD_F' to loading module '$MOD_TARGET'
+livepatch: shadow id 91 ('per-module'): referenced by $MOD_F/$MOD_TARGET, refcount 1
+$MOD_F: post_patch: <0> allocated value 61
+$MOD_F: post_patch: <1> allocated value 62
+$MOD_F: post_patch: <2> allocated value 63
+$MOD_F: shadow_work_func
+% rmmod $MOD_TARGET
+livepatch: reverting patch '$MOD_F' on unloading module '$MOD_TARGET'
+livepatch: shadow id 91 ('per-module'): released by $MOD_F/$MOD_TARGET, refcount 0
+$MOD_F: dtor <2> value 63
+$MOD_F: dtor <1> value 62
+$MOD_F: dtor <0> value 61
+livepatch: shadow id 91 ('per-module'): 3 variables freed
+% echo 0 > /sys/kernel/livepatch/$MOD_F/enabled
+livepatch: '$MOD_F': initializing unpatching transition
+livepatch: '$MOD_F': starting unpatching transition
+livepatch: '$MOD_F': completing unpatching transition
+livepatch: '$MOD_F': unpatching complete
+% rmmod $MOD_F"
+
+
+# - atomic replace by a patch listing the same type: both hold a reference
+#   during the transition, so nothing is destroyed and the new patch finds
+#   the old patch's values
+
+start_test "atomic replace hands over a type both patches list"
+
+load_lp $MOD_A
+load_lp $MOD_B
+unload_lp $MOD_A
+disable_lp $MOD_B
+unload_lp $MOD_B
+
+check_result "% insmod test_modules/$MOD_A.ko
+livepatch: enabling patch '$MOD_A'
+livepatch: '$MOD_A': initializing patching transition
+livepatch: shadow id 90 ('counter'): referenced by $MOD_A/vmlinux, refcount 1
+livepatch: '$MOD_A': starting patching transition
+livepatch: '$MOD_A': completing patching transition
+$MOD_A: post_patch: <0> allocated value 11
+$MOD_A: post_patch: <1> allocated value 12
+$MOD_A: post_patch: <2> allocated value 13
+livepatch: '$MOD_A': patching complete
+% insmod test_modules/$MOD_B.ko
+livepatch: enabling patch '$MOD_B'
+livepatch: '$MOD_B': initializing patching transition
+livepatch: shadow id 90 ('counter'): referenced by $MOD_B/vmlinux, refcount 2
+livepatch: '$MOD_B': starting patching transition
+livepatch: '$MOD_B': completing patching transition
+livepatch: shadow id 90 ('counter'): released by $MOD_A/vmlinux, refcount 1
+$MOD_B: post_patch: <0> found value 11
+$MOD_B: post_patch: <1> found value 12
+$MOD_B: post_patch: <2> found value 13
+livepatch: '$MOD_B': patching complete
+% rmmod $MOD_A
+% echo 0 > /sys/kernel/livepatch/$MOD_B/enabled
+livepatch: '$MOD_B': initializing unpatching transition
+livepatch: '$MOD_B': starting unpatching transition
+livepatch: '$MOD_B': completing unpatching transition
+livepatch: shadow id 90 ('counter'): released by $MOD_B/vmlinux, refcount 0
+$MOD_B: dtor <2> value 13
+$MOD_B: dtor <1> value 12
+$MOD_B: dtor <0> value 11
+livepatch: shadow id 90 ('counter'): 3 variables freed
+livepatch: '$MOD_B': unpatching complete
+% rmmod $MOD_B"
+
+
+# - atomic replace by a patch that lists no type (a downgrade): the
+#   replaced patch's reference goes when the transition completes and its
+#   variables are destroyed with its own destructor
+
+start_test "atomic replace dropping a type destroys its variables"
+
+load_lp $MOD_A
+load_lp $MOD_C
+unload_lp $MOD_A
+disable_lp $MOD_C
+unload_lp $MOD_C
+
+check_result "% insmod test_modules/$MOD_A.ko
+livepatch: enabling patch '$MOD_A'
+livepatch: '$MOD_A': initializing patching transition
+livepatch: shadow id 90 ('counter'): referenced by $MOD_A/vmlinux, refcount 1
+livepatch: '$MOD_A': starting patching transition
+livepatch: '$MOD_A': completing patching transition
+$MOD_A: post_patch: <0> allocated value 11
+$MOD_A: post_patch: <1> allocated value 12
+$MOD_A: post_patch: <2> allocated value 13
+livepatch: '$MOD_A': patching complete
+% insmod test_modules/$MOD_C.ko
+livepatch: enabling patch '$MOD_C'
+livepatch: '$MOD_C': initializing patching transition
+livepatch: '$MOD_C': starting patching transition
+livepatch: '$MOD_C': completing patching transition
+livepatch: shadow id 90 ('counter'): released by $MOD_A/vmlinux, refcount 0
+$MOD_A: dtor <2> value 13
+$MOD_A: dtor <1> value 12
+$MOD_A: dtor <0> value 11
+livepatch: shadow id 90 ('counter'): 3 variables freed
+livepatch: '$MOD_C': patching complete
+% rmmod $MOD_A
+% echo 0 > /sys/kernel/livepatch/$MOD_C/enabled
+livepatch: '$MOD_C': initializing unpatching transition
+livepatch: '$MOD_C': starting unpatching transition
+livepatch: '$MOD_C': completing unpatching transition
+livepatch: '$MOD_C': unpatching complete
+% rmmod $MOD_C"
+
+
+# - a transition that cannot finish (a busy target) is reversed: the
+#   reference the enable took goes when the reversal completes, and the
+#   variables pre_patch allocated are destroyed
+
+start_test "a reversed transition gives back what the enable took"
+
+load_mod $MOD_TARGET_BUSY block_transition=Y
+load_lp_nowait $MOD_G
+
+loop_until 'grep -q '^1$' /sys/kernel/livepatch/$MOD_G/transition' ||
+	die "failed to stall transition"
+
+disable_lp $MOD_G
+unload_lp $MOD_G
+unload_mod $MOD_TARGET_BUSY
+
+check_result "% insmod test_modules/$MOD_TARGET_BUSY.ko block_transition=Y
+$MOD_TARGET_BUSY: ${MOD_TARGET_BUSY}_init
+$MOD_TARGET_BUSY: busymod_work_func enter
+% insmod test_modules/$MOD_G.ko
+livepatch: enabling patch '$MOD_G'
+livepatch: '$MOD_G': initializing patching transition
+livepatch: shadow id 93 ('busy'): referenced by $MOD_G/$MOD_TARGET_BUSY, refcount 1
+$MOD_G: pre_patch: <0> allocated value 71
+$MOD_G: pre_patch: <1> allocated value 72
+$MOD_G: pre_patch: <2> allocated value 73
+livepatch: '$MOD_G': starting patching transition
+% echo 0 > /sys/kernel/livepatch/$MOD_G/enabled
+livepatch: '$MOD_G': reversing transition from patching to unpatching
+livepatch: '$MOD_G': starting unpatching transition
+livepatch: '$MOD_G': completing unpatching transition
+livepatch: shadow id 93 ('busy'): released by $MOD_G/$MOD_TARGET_BUSY, refcount 0
+$MOD_G: dtor <2> value 73
+$MOD_G: dtor <1> value 72
+$MOD_G: dtor <0> value 71
+livepatch: shadow id 93 ('busy'): 3 variables freed
+livepatch: '$MOD_G': unpatching complete
+% rmmod $MOD_G
+% rmmod $MOD_TARGET_BUSY
+$MOD_TARGET_BUSY: busymod_work_func exit
+$MOD_TARGET_BUSY: ${MOD_TARGET_BUSY}_exit"
+
+
+# - two patches without replace list the same type: refcount 2, the
+#   second finds the first one's values, and nothing is destroyed until
+#   both are gone
+
+start_test "a type two patches share is collected only after both go"
+
+load_lp $MOD_A
+load_lp $MOD_D
+disable_lp $MOD_A
+disable_lp $MOD_D
+unload_lp $MOD_A
+unload_lp $MOD_D
+
+check_result "% insmod test_modules/$MOD_A.ko
+livepatch: enabling patch '$MOD_A'
+livepatch: '$MOD_A': initializing patching transition
+livepatch: shadow id 90 ('counter'): referenced by $MOD_A/vmlinux, refcount 1
+livepatch: '$MOD_A': starting patching transition
+livepatch: '$MOD_A': completing patching transition
+$MOD_A: post_patch: <0> allocated value 11
+$MOD_A: post_patch: <1> allocated value 12
+$MOD_A: post_patch: <2> allocated value 13
+livepatch: '$MOD_A': patching complete
+% insmod test_modules/$MOD_D.ko
+livepatch: enabling patch '$MOD_D'
+livepatch: '$MOD_D': initializing patching transition
+livepatch: shadow id 90 ('counter'): referenced by $MOD_D/vmlinux, refcount 2
+livepatch: '$MOD_D': starting patching transition
+livepatch: '$MOD_D': completing patching transition
+$MOD_D: post_patch: <0> found value 11
+$MOD_D: post_patch: <1> found value 12
+$MOD_D: post_patch: <2> found value 13
+livepatch: '$MOD_D': patching complete
+% echo 0 > /sys/kernel/livepatch/$MOD_A/enabled
+livepatch: '$MOD_A': initializing unpatching transition
+livepatch: '$MOD_A': starting unpatching transition
+livepatch: '$MOD_A': completing unpatching transition
+livepatch: shadow id 90 ('counter'): released by $MOD_A/vmlinux, refcount 1
+livepatch: '$MOD_A': unpatching complete
+% echo 0 > /sys/kernel/livepatch/$MOD_D/enabled
+livepatch: '$MOD_D': initializing unpatching transition
+livepatch: '$MOD_D': starting unpatching transition
+livepatch: '$MOD_D': completing unpatching transition
+livepatch: shadow id 90 ('counter'): released by $MOD_D/vmlinux, refcount 0
+$MOD_D: dtor <2> value 13
+$MOD_D: dtor <1> value 12
+$MOD_D: dtor <0> value 11
+livepatch: shadow id 90 ('counter'): 3 variables freed
+livepatch: '$MOD_D': unpatching complete
+% rmmod $MOD_A
+% rmmod $MOD_D"
+
+
+# - a patch that lists the id of a referenced type under another name is
+#   refused with -EINVAL, the message naming both owners; the holder of
+#   the type keeps its variables
+
+start_test "the same id under another name is refused"
+
+load_lp $MOD_A
+load_failing_mod $MOD_E
+disable_lp $MOD_A
+unload_lp $MOD_A
+
+check_result "% insmod test_modules/$MOD_A.ko
+livepatch: enabling patch '$MOD_A'
+livepatch: '$MOD_A': initializing patching transition
+livepatch: shadow id 90 ('counter'): referenced by $MOD_A/vmlinux, refcount 1
+livepatch: '$MOD_A': starting patching transition
+livepatch: '$MOD_A': completing patching transition
+$MOD_A: post_patch: <0> allocated value 11
+$MOD_A: post_patch: <1> allocated value 12
+$MOD_A: post_patch: <2> allocated value 13
+livepatch: '$MOD_A': patching complete
+% insmod test_modules/$MOD_E.ko
+livepatch: enabling patch '$MOD_E'
+livepatch: '$MOD_E': initializing patching transition
+livepatch: shadow id 90: name 'other' of $MOD_E/vmlinux conflicts with 'counter' of $MOD_A/vmlinux
+livepatch: failed to reference shadow types of object 'vmlinux'
+livepatch: failed to enable patch '$MOD_E'
+livepatch: '$MOD_E': canceling patching transition, going to unpatch
+livepatch: '$MOD_E': completing unpatching transition
+livepatch: '$MOD_E': unpatching complete
+insmod: ERROR: could not insert module test_modules/$MOD_E.ko: Invalid parameters
+% echo 0 > /sys/kernel/livepatch/$MOD_A/enabled
+livepatch: '$MOD_A': initializing unpatching transition
+livepatch: '$MOD_A': starting unpatching transition
+livepatch: '$MOD_A': completing unpatching transition
+livepatch: shadow id 90 ('counter'): released by $MOD_A/vmlinux, refcount 0
+$MOD_A: dtor <2> value 13
+$MOD_A: dtor <1> value 12
+$MOD_A: dtor <0> value 11
+livepatch: shadow id 90 ('counter'): 3 variables freed
+livepatch: '$MOD_A': unpatching complete
+% rmmod $MOD_A"
+
+
+# - typed access to a type nobody references fails, allocates nothing,
+#   and warns once
+
+start_test "typed access without a reference warns once and fails"
+
+load_mod $MOD_NOREF
+unload_mod $MOD_NOREF
+
+check_result "% insmod test_modules/$MOD_NOREF.ko
+livepatch: shadow id 92 ('unreferenced') used without a reference: list it in klp_object.shadow_types or call klp_shadow_register()
+$MOD_NOREF: typed alloc failed, get_or_alloc failed, get failed
+$MOD_NOREF: id-based get finds nothing
+% rmmod $MOD_NOREF"
+
+exit 0

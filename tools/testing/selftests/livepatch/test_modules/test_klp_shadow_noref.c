@@ -1,0 +1,40 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Uses a shadow type that nobody referenced: every typed call must fail. */
+
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/module.h>
+#include <linux/kernel.h>
+#include <linux/livepatch.h>
+
+#define NOREF_ID	0x5c
+
+static struct klp_shadow_type noref_type = {
+	.id = NOREF_ID,
+	.name = "unreferenced",
+};
+
+static int test_klp_shadow_noref_init(void)
+{
+	void *parent = &noref_type;
+	void *a, *b, *c;
+
+	a = klp_shadow_type_alloc(&noref_type, parent, 8, GFP_KERNEL, NULL);
+	b = klp_shadow_type_get_or_alloc(&noref_type, parent, 8, GFP_KERNEL, NULL);
+	c = klp_shadow_type_get(&noref_type, parent);
+	pr_info("typed alloc %s, get_or_alloc %s, get %s\n",
+		a ? "succeeded" : "failed", b ? "succeeded" : "failed",
+		c ? "succeeded" : "failed");
+	pr_info("id-based get %s\n",
+		klp_shadow_get(parent, NOREF_ID) ? "finds a variable" : "finds nothing");
+	return 0;
+}
+
+static void test_klp_shadow_noref_exit(void)
+{
+}
+
+module_init(test_klp_shadow_noref_init);
+module_exit(test_klp_shadow_noref_exit);
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("Livepatch test: typed shadow access without a reference");

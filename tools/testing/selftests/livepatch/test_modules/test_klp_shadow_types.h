@@ -1,0 +1,166 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Body shared by the test_klp_shadow_* livepatch modules of
+ * test-shadow-types.sh. Each module defines, then includes this file:
+ *
+ * SHADOW_OBJ		patched object; undefined for vmlinux, where
+ *			cmdline_proc_show() is patched; for a module, its
+ *			work function SHADOW_FUNC is
+ * SHADOW_REPLACE	true for an atomic-replace patch
+ * SHADOW_TYPE_ID	id of the one shadow type the object lists;
+ *			undefined when it lists none
+ * SHADOW_TYPE_NAME	name of that type
+ * SHADOW_ALLOC_IN_PRE	allocate in pre_patch instead of post_patch
+ * SHADOW_VALUE		value stored in the first variable (+1 for each next)
+ *
+ * Every variable is attached to a made-up parent <N> (an address never
+ * dereferenced), and logged when it is allocated, found already there, or
+ * destroyed.
+ */
+
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/module.h>
+#include <linux/kernel.h>
+#include <linux/livepatch.h>
+#include <linux/seq_file.h>
+#include <linux/workqueue.h>
+
+#define SHADOW_NR_VARS		3
+#define SHADOW_PARENT_BASE	0x1000UL
+
+#ifndef SHADOW_REPLACE
+#define SHADOW_REPLACE		false
+#endif
+
+#ifdef SHADOW_TYPE_ID
+static void *shadow_parent(int i)
+{
+	return (void *)(SHADOW_PARENT_BASE + i);
+}
+
+static int shadow_ctor(void *obj, void *shadow_data, void *ctor_data)
+{
+	*(int *)shadow_data = *(int *)ctor_data;
+	return 0;
+}
+
+static void shadow_dtor(void *obj, void *shadow_data)
+{
+	pr_info("dtor <%lu> value %d\n",
+		(unsigned long)obj - SHADOW_PARENT_BASE, *(int *)shadow_data);
+}
+
+static struct klp_shadow_type shadow_type = {
+	.id = SHADOW_TYPE_ID,
+	.name = SHADOW_TYPE_NAME,
+	.ctor = shadow_ctor,
+	.dtor = shadow_dtor,
+};
+
+static struct klp_shadow_type *shadow_types[] = { &shadow_type, NULL };
+
+/* Find or allocate the variables of every parent, and say which. */
+static void shadow_fill(const char *when)
+{
+	int i, value;
+	int *data;
+
+	for (i = 0; i < SHADOW_NR_VARS; i++) {
+		data = klp_shadow_type_get(&shadow_type, shadow_parent(i));
+		if (data) {
+			pr_info("%s: <%d> found value %d\n", when, i, *data);
+			continue;
+		}
+		value = SHADOW_VALUE + i;
+		data = klp_shadow_type_alloc(&shadow_type, shadow_parent(i),
+					     sizeof(*data), GFP_KERNEL, &value);
+		if (data)
+			pr_info("%s: <%d> allocated value %d\n", when, i, *data);
+		else
+			pr_info("%s: <%d> allocation failed\n", when, i);
+	}
+}
+#define SHADOW_TYPES	shadow_types
+#else
+static void shadow_fill(const char *when)
+{
+}
+#define SHADOW_TYPES	NULL
+#endif
+
+static int shadow_pre_patch(struct klp_object *obj)
+{
+#ifdef SHADOW_ALLOC_IN_PRE
+	shadow_fill("pre_patch");
+#endif
+	return 0;
+}
+
+static void shadow_post_patch(struct klp_object *obj)
+{
+#ifndef SHADOW_ALLOC_IN_PRE
+	shadow_fill("post_patch");
+#endif
+}
+
+#ifdef SHADOW_OBJ
+static void shadow_work_func(struct work_struct *work)
+{
+	pr_info("%s\n", __func__);
+}
+
+static struct klp_func shadow_funcs[] = {
+	{
+		.old_name = SHADOW_FUNC,
+		.new_func = shadow_work_func,
+	}, { }
+};
+#else
+#define SHADOW_OBJ	NULL
+
+static int shadow_cmdline_proc_show(struct seq_file *m, void *v)
+{
+	seq_printf(m, "%s\n", KBUILD_MODNAME);
+	return 0;
+}
+
+static struct klp_func shadow_funcs[] = {
+	{
+		.old_name = "cmdline_proc_show",
+		.new_func = shadow_cmdline_proc_show,
+	}, { }
+};
+#endif
+
+static struct klp_object shadow_objs[] = {
+	{
+		.name = SHADOW_OBJ,
+		.funcs = shadow_funcs,
+		.shadow_types = SHADOW_TYPES,
+		.callbacks = {
+			.pre_patch = shadow_pre_patch,
+			.post_patch = shadow_post_patch,
+		},
+	}, { }
+};
+
+static struct klp_patch shadow_patch = {
+	.mod = THIS_MODULE,
+	.objs = shadow_objs,
+	.replace = SHADOW_REPLACE,
+};
+
+static int shadow_patch_init(void)
+{
+	return klp_enable_patch(&shadow_patch);
+}
+
+static void shadow_patch_exit(void)
+{
+}
+
+module_init(shadow_patch_init);
+module_exit(shadow_patch_exit);
+MODULE_LICENSE("GPL");
+MODULE_INFO(livepatch, "Y");
