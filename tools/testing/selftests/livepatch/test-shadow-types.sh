@@ -6,7 +6,8 @@
 # the object is patched, and collects its variables, through the type's
 # destructor, when the last reference goes.
 
-. $(dirname $0)/functions.sh
+# shellcheck source=/dev/null # upstream helpers, staged beside this script
+. "$(dirname "$0")/functions.sh"
 
 MOD_A=test_klp_shadow_a			# vmlinux, type "counter"
 MOD_B=test_klp_shadow_b			# replace, keeps "counter"
