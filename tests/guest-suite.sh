@@ -9,7 +9,10 @@ set -uo pipefail
 top=${KLP_TOP:?run inside the VM from harness/check.sh}
 rc=0
 
-echo "# == upstream livepatch selftests =="
+echo "# == KUnit suites run at boot =="
+"$top/tests/kunit/report.sh" klp_shadow || rc=1
+
+echo "# == livepatch selftests (upstream and ours) =="
 "$top/tests/selftests/run.sh" "$KLP_STAGE/selftests" || rc=1
 
 echo "# == in-guest bats =="

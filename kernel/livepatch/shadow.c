@@ -886,3 +886,7 @@ static int __init klp_shadow_init(void)
 	return rhashtable_init(&klp_shadow_table, &klp_shadow_params);
 }
 core_initcall(klp_shadow_init);
+
+#ifdef CONFIG_LIVEPATCH_SHADOW_KUNIT_TEST
+#include "shadow_kunit.c"
+#endif

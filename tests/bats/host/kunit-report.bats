@@ -1,0 +1,40 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0
+#
+# tests/kunit/report.sh: KUnit's boot-time KTAP to one TAP line per case.
+
+load ../test_helper/common
+
+report() {
+	"$KLP_TOP/tests/kunit/report.sh" klp_shadow "$BATS_TEST_DIRNAME/../fixtures/kunit/$1"
+}
+
+@test "each passing KUnit case becomes an ok line" {
+	run report pass.log
+
+	assert_success
+	assert_output "ok 1 kunit: klp_shadow: klp_shadow_test_id_api_counts
+ok 2 kunit: klp_shadow: klp_shadow_test_refcount_and_owners"
+}
+
+@test "a failing KUnit case is not ok with its diagnostics below it" {
+	run report fail.log
+
+	assert_failure
+	assert_line --index 1 "not ok 2 kunit: klp_shadow: klp_shadow_test_refcount_and_owners"
+	assert_line --index 2 "# klp_shadow_test_refcount_and_owners: EXPECTATION FAILED at kernel/livepatch/shadow_kunit.c:120"
+}
+
+@test "a suite that never finished is a failure" {
+	run report crashed.log
+
+	assert_failure
+	assert_line "not ok 2 kunit: klp_shadow: the suite did not finish"
+}
+
+@test "a suite that did not run at all is a failure" {
+	run "$KLP_TOP/tests/kunit/report.sh" no_such_suite "$BATS_TEST_DIRNAME/../fixtures/kunit/pass.log"
+
+	assert_failure
+	assert_output "not ok 1 kunit: no_such_suite: the suite did not run"
+}
