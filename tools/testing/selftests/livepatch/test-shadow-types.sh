@@ -13,9 +13,10 @@ MOD_A=test_klp_shadow_a			# vmlinux, type "counter"
 MOD_B=test_klp_shadow_b			# replace, keeps "counter"
 MOD_C=test_klp_shadow_c			# replace, no type
 MOD_D=test_klp_shadow_d			# second patch sharing "counter"
-MOD_E=test_klp_shadow_e			# id of "counter" named "other"
+MOD_E=test_klp_shadow_e			# "fresh", then "counter"'s id as "other"
 MOD_F=test_klp_shadow_f			# module target, type "per-module"
 MOD_G=test_klp_shadow_g			# busy module target, type "busy"
+MOD_H=test_klp_shadow_h			# registers "counter" from callbacks
 MOD_TARGET=test_klp_shadow_mod
 MOD_TARGET_BUSY=test_klp_callbacks_busy
 MOD_NOREF=test_klp_shadow_noref
@@ -55,6 +56,38 @@ $MOD_A: dtor <0> value 11
 livepatch: shadow id 90 ('counter'): 3 variables freed
 livepatch: '$MOD_A': unpatching complete
 % rmmod $MOD_A"
+
+
+# - a patch that cannot list its types registers them from pre_patch and
+#   unregisters them from post_unpatch: same lifetime, its own owner name
+
+start_test "explicit registration from callbacks"
+
+load_lp $MOD_H
+disable_lp $MOD_H
+unload_lp $MOD_H
+
+check_result "% insmod test_modules/$MOD_H.ko
+livepatch: enabling patch '$MOD_H'
+livepatch: '$MOD_H': initializing patching transition
+livepatch: shadow id 90 ('counter'): referenced by $MOD_H/explicit, refcount 1
+livepatch: '$MOD_H': starting patching transition
+livepatch: '$MOD_H': completing patching transition
+$MOD_H: post_patch: <0> allocated value 81
+$MOD_H: post_patch: <1> allocated value 82
+$MOD_H: post_patch: <2> allocated value 83
+livepatch: '$MOD_H': patching complete
+% echo 0 > /sys/kernel/livepatch/$MOD_H/enabled
+livepatch: '$MOD_H': initializing unpatching transition
+livepatch: '$MOD_H': starting unpatching transition
+livepatch: '$MOD_H': completing unpatching transition
+livepatch: shadow id 90 ('counter'): released by $MOD_H/explicit, refcount 0
+$MOD_H: dtor <2> value 83
+$MOD_H: dtor <1> value 82
+$MOD_H: dtor <0> value 81
+livepatch: shadow id 90 ('counter'): 3 variables freed
+livepatch: '$MOD_H': unpatching complete
+% rmmod $MOD_H"
 
 
 # - a patch on a module that is not loaded holds no reference
@@ -299,8 +332,9 @@ livepatch: '$MOD_D': unpatching complete
 
 
 # - a patch that lists the id of a referenced type under another name is
-#   refused with -EINVAL, the message naming both owners; the holder of
-#   the type keeps its variables
+#   refused with -EINVAL, the message naming both owners; the reference it
+#   took on the type listed before is given back; the holder of the
+#   conflicting type keeps its variables
 
 start_test "the same id under another name is refused"
 
@@ -322,13 +356,104 @@ livepatch: '$MOD_A': patching complete
 % insmod test_modules/$MOD_E.ko
 livepatch: enabling patch '$MOD_E'
 livepatch: '$MOD_E': initializing patching transition
+livepatch: shadow id 94 ('fresh'): referenced by $MOD_E/vmlinux, refcount 1
 livepatch: shadow id 90: name 'other' of $MOD_E/vmlinux conflicts with 'counter' of $MOD_A/vmlinux
+livepatch: shadow id 94 ('fresh'): released by $MOD_E/vmlinux, refcount 0
+livepatch: shadow id 94 ('fresh'): 0 variables freed
 livepatch: failed to reference shadow types of object 'vmlinux'
 livepatch: failed to enable patch '$MOD_E'
 livepatch: '$MOD_E': canceling patching transition, going to unpatch
 livepatch: '$MOD_E': completing unpatching transition
 livepatch: '$MOD_E': unpatching complete
 insmod: ERROR: could not insert module test_modules/$MOD_E.ko: Invalid parameters
+% echo 0 > /sys/kernel/livepatch/$MOD_A/enabled
+livepatch: '$MOD_A': initializing unpatching transition
+livepatch: '$MOD_A': starting unpatching transition
+livepatch: '$MOD_A': completing unpatching transition
+livepatch: shadow id 90 ('counter'): released by $MOD_A/vmlinux, refcount 0
+$MOD_A: dtor <2> value 13
+$MOD_A: dtor <1> value 12
+$MOD_A: dtor <0> value 11
+livepatch: shadow id 90 ('counter'): 3 variables freed
+livepatch: '$MOD_A': unpatching complete
+% rmmod $MOD_A"
+
+
+# - 100 cycles of: enable A, replace it by B (hand-over), replace B by C
+#   (downgrade: B's destructor frees A's values), disable and unload all
+# - afterwards the id holds nothing: A allocates afresh, refcount 1
+
+start_test "100 load, replace and unload cycles leave nothing behind"
+
+cycle_log() {
+	echo "% insmod test_modules/$MOD_A.ko
+livepatch: enabling patch '$MOD_A'
+livepatch: '$MOD_A': initializing patching transition
+livepatch: shadow id 90 ('counter'): referenced by $MOD_A/vmlinux, refcount 1
+livepatch: '$MOD_A': starting patching transition
+livepatch: '$MOD_A': completing patching transition
+$MOD_A: post_patch: <0> allocated value 11
+$MOD_A: post_patch: <1> allocated value 12
+$MOD_A: post_patch: <2> allocated value 13
+livepatch: '$MOD_A': patching complete
+% insmod test_modules/$MOD_B.ko
+livepatch: enabling patch '$MOD_B'
+livepatch: '$MOD_B': initializing patching transition
+livepatch: shadow id 90 ('counter'): referenced by $MOD_B/vmlinux, refcount 2
+livepatch: '$MOD_B': starting patching transition
+livepatch: '$MOD_B': completing patching transition
+livepatch: shadow id 90 ('counter'): released by $MOD_A/vmlinux, refcount 1
+$MOD_B: post_patch: <0> found value 11
+$MOD_B: post_patch: <1> found value 12
+$MOD_B: post_patch: <2> found value 13
+livepatch: '$MOD_B': patching complete
+% rmmod $MOD_A
+% insmod test_modules/$MOD_C.ko
+livepatch: enabling patch '$MOD_C'
+livepatch: '$MOD_C': initializing patching transition
+livepatch: '$MOD_C': starting patching transition
+livepatch: '$MOD_C': completing patching transition
+livepatch: shadow id 90 ('counter'): released by $MOD_B/vmlinux, refcount 0
+$MOD_B: dtor <2> value 13
+$MOD_B: dtor <1> value 12
+$MOD_B: dtor <0> value 11
+livepatch: shadow id 90 ('counter'): 3 variables freed
+livepatch: '$MOD_C': patching complete
+% rmmod $MOD_B
+% echo 0 > /sys/kernel/livepatch/$MOD_C/enabled
+livepatch: '$MOD_C': initializing unpatching transition
+livepatch: '$MOD_C': starting unpatching transition
+livepatch: '$MOD_C': completing unpatching transition
+livepatch: '$MOD_C': unpatching complete
+% rmmod $MOD_C"
+}
+
+expect=""
+for _ in $(seq 100); do
+	load_lp $MOD_A
+	load_lp $MOD_B
+	unload_lp $MOD_A
+	load_lp $MOD_C
+	unload_lp $MOD_B
+	disable_lp $MOD_C
+	unload_lp $MOD_C
+	expect+="$(cycle_log)"$'\n'
+done
+
+load_lp $MOD_A
+disable_lp $MOD_A
+unload_lp $MOD_A
+
+check_result "$expect% insmod test_modules/$MOD_A.ko
+livepatch: enabling patch '$MOD_A'
+livepatch: '$MOD_A': initializing patching transition
+livepatch: shadow id 90 ('counter'): referenced by $MOD_A/vmlinux, refcount 1
+livepatch: '$MOD_A': starting patching transition
+livepatch: '$MOD_A': completing patching transition
+$MOD_A: post_patch: <0> allocated value 11
+$MOD_A: post_patch: <1> allocated value 12
+$MOD_A: post_patch: <2> allocated value 13
+livepatch: '$MOD_A': patching complete
 % echo 0 > /sys/kernel/livepatch/$MOD_A/enabled
 livepatch: '$MOD_A': initializing unpatching transition
 livepatch: '$MOD_A': starting unpatching transition

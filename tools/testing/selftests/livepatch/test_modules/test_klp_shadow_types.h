@@ -10,7 +10,11 @@
  * SHADOW_TYPE_ID	id of the one shadow type the object lists;
  *			undefined when it lists none
  * SHADOW_TYPE_NAME	name of that type
+ * SHADOW_TYPE2_ID	id of a second type listed after it (optional)
+ * SHADOW_TYPE2_NAME	name of the second type
  * SHADOW_ALLOC_IN_PRE	allocate in pre_patch instead of post_patch
+ * SHADOW_EXPLICIT	do not list the type: register it from pre_patch
+ *			and unregister it from post_unpatch instead
  * SHADOW_VALUE		value stored in the first variable (+1 for each next)
  *
  * Every variable is attached to a made-up parent <N> (an address never
@@ -58,7 +62,23 @@ static struct klp_shadow_type shadow_type = {
 	.dtor = shadow_dtor,
 };
 
+#ifdef SHADOW_EXPLICIT
+#define SHADOW_OWNER	KBUILD_MODNAME "/explicit"
+#define SHADOW_TYPES	NULL
+#elif defined(SHADOW_TYPE2_ID)
+static struct klp_shadow_type shadow_type2 = {
+	.id = SHADOW_TYPE2_ID,
+	.name = SHADOW_TYPE2_NAME,
+};
+
+static struct klp_shadow_type *shadow_types[] = {
+	&shadow_type, &shadow_type2, NULL
+};
+#define SHADOW_TYPES	shadow_types
+#else
 static struct klp_shadow_type *shadow_types[] = { &shadow_type, NULL };
+#define SHADOW_TYPES	shadow_types
+#endif
 
 /* Find or allocate the variables of every parent, and say which. */
 static void shadow_fill(const char *when)
@@ -81,7 +101,6 @@ static void shadow_fill(const char *when)
 			pr_info("%s: <%d> allocation failed\n", when, i);
 	}
 }
-#define SHADOW_TYPES	shadow_types
 #else
 static void shadow_fill(const char *when)
 {
@@ -91,10 +110,23 @@ static void shadow_fill(const char *when)
 
 static int shadow_pre_patch(struct klp_object *obj)
 {
+#ifdef SHADOW_EXPLICIT
+	int ret = klp_shadow_register(&shadow_type, SHADOW_OWNER);
+
+	if (ret)
+		return ret;
+#endif
 #ifdef SHADOW_ALLOC_IN_PRE
 	shadow_fill("pre_patch");
 #endif
 	return 0;
+}
+
+static void shadow_post_unpatch(struct klp_object *obj)
+{
+#ifdef SHADOW_EXPLICIT
+	klp_shadow_unregister(&shadow_type, SHADOW_OWNER);
+#endif
 }
 
 static void shadow_post_patch(struct klp_object *obj)
@@ -141,6 +173,7 @@ static struct klp_object shadow_objs[] = {
 		.callbacks = {
 			.pre_patch = shadow_pre_patch,
 			.post_patch = shadow_post_patch,
+			.post_unpatch = shadow_post_unpatch,
 		},
 	}, { }
 };
