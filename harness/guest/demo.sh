@@ -1,8 +1,10 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# make demo, inside the VM: load the upstream livepatch samples and print
-# what /sys/kernel/livepatch looks like with them, then take them away.
+# make demo, inside the VM: load the shadow variable samples
+# (livepatch-shadow-mod and its fixes fix1 and fix2, which list their shadow
+# types), show /sys/kernel/livepatch and the registry's reference and
+# collection events, then disable the fixes and watch their variables go.
 
 set -euo pipefail
 
@@ -23,6 +25,11 @@ wait_transition() {
 	return 1
 }
 
+disable() {
+	echo 0 > "$SYSFS/$1/enabled"
+	while [ -e "$SYSFS/$1" ]; do sleep 0.1; done
+}
+
 # show_tree: every directory and attribute under /sys/kernel/livepatch.
 show_tree() {
 	local f
@@ -39,19 +46,42 @@ show_tree() {
 	done
 }
 
+# registry_log: what the shadow registry logged since the marker.
+registry_log() {
+	dmesg | sed -n "/klp-demo: $1/,\$p" | grep -E 'shadow id|prevented leak' |
+		sed 's/^\[[ 0-9.]*\] //' |
+		awk '/prevented leak/ { leaks++; next } { print } END { if (leaks) print "(" leaks " SV_LEAK destructor calls: leaks prevented)" }'
+}
+
+mark() {
+	echo "klp-demo: $1" > /dev/kmsg
+}
+
 echo "kernel $(uname -r)"
-modprobe livepatch-sample
-wait_transition livepatch_sample
+echo 'file kernel/livepatch/shadow.c +p' > /sys/kernel/debug/dynamic_debug/control
+
+mark load
 modprobe livepatch-shadow-mod
 modprobe livepatch-shadow-fix1
 wait_transition livepatch_shadow_fix1
-echo "/proc/cmdline now reads: $(cat /proc/cmdline)"
+modprobe livepatch-shadow-fix2
+wait_transition livepatch_shadow_fix2
+echo "waiting 8 s for the demo module to allocate and check dummies..."
+sleep 8
 show_tree
+echo "--- shadow registry events while loading:"
+registry_log load
 
-for p in livepatch_shadow_fix1 livepatch_sample; do
-	echo 0 > "$SYSFS/$p/enabled"
-	while [ -e "$SYSFS/$p" ]; do sleep 0.1; done
-done
-rmmod livepatch_shadow_fix1 livepatch_sample livepatch_shadow_mod
+mark fix2
+disable livepatch_shadow_fix2
+echo "--- disabling fix2 (the only user of 'counter'):"
+registry_log fix2
+
+mark fix1
+disable livepatch_shadow_fix1
+echo "--- disabling fix1 (the last user of 'leak'):"
+registry_log fix1
+
+rmmod livepatch_shadow_fix2 livepatch_shadow_fix1 livepatch_shadow_mod
 echo "--- after disabling and unloading every patch:"
 ls -A "$SYSFS"
