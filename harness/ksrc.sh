@@ -26,6 +26,12 @@ source_id() {
 	fi
 }
 
+# ", Debian package linux-source-6.12 VERSION" when the tarball is used.
+package_version() {
+	[ -z "${KSRC:-}" ] || return 0
+	dpkg-query -W -f=', Debian package ${Package} ${Version}' linux-source-6.12 2>/dev/null
+}
+
 extract() {
 	local id=$1
 
@@ -93,7 +99,7 @@ main() {
 		extract "$id"
 	fi
 	overlay
-	msg "kernel source: $(make -s -C "$SRC" kernelversion) ($id)"
+	msg "kernel source: $(make -s -C "$SRC" kernelversion) ($id$(package_version))"
 }
 
 main "$@"
