@@ -9,7 +9,8 @@ set -euo pipefail
 PACKAGES=(
 	linux-source-6.12
 	build-essential bc bison flex libelf-dev libssl-dev dwarves cpio rsync
-	kmod ccache sparse python3 perl
+	kmod ccache sparse perl
+	python3 python3-ply python3-git	# checkpatch.pl runs scripts/spdxcheck.py
 	qemu-system-x86
 	bats bats-assert bats-support bats-file
 	procps util-linux coreutils

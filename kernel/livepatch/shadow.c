@@ -565,13 +565,14 @@ static int __klp_shadow_register(struct klp_shadow_type *type,
 {
 	struct klp_shadow_id *rec, *new_rec;
 	struct klp_shadow_owner *own;
+	size_t len = strlen(owner) + 1;
 	char *name = NULL;
 	unsigned long flags;
 	int ret;
 
 	lockdep_assert_held(&klp_shadow_mutex);
 
-	own = kzalloc(struct_size(own, name, strlen(owner) + 1), GFP_KERNEL);
+	own = kzalloc(struct_size(own, name, len), GFP_KERNEL);
 	new_rec = klp_shadow_id_alloc(type->id, GFP_KERNEL);
 	if (type->name)
 		name = kstrdup(type->name, GFP_KERNEL);
@@ -580,7 +581,7 @@ static int __klp_shadow_register(struct klp_shadow_type *type,
 		goto out;
 	}
 	own->type = type;
-	strcpy(own->name, owner);
+	strscpy(own->name, owner, len);
 
 	spin_lock_irqsave(&klp_shadow_lock, flags);
 	rec = klp_shadow_id_get(type->id, &new_rec);

@@ -168,9 +168,10 @@ static void klp_shadow_test_collect_on_last_release(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, klp_shadow_register(&t, KT_OWNER_A), 0);
 	KUNIT_ASSERT_EQ(test, klp_shadow_register(&t, KT_OWNER_B), 0);
 	for (i = 0; i < n; i++) {
-		KUNIT_ASSERT_NOT_NULL(test,
-			klp_shadow_type_alloc(&t, kt_parent(i), sizeof(long),
-					      GFP_KERNEL, (void *)i));
+		void *data = klp_shadow_type_alloc(&t, kt_parent(i), sizeof(long),
+						   GFP_KERNEL, (void *)i);
+
+		KUNIT_ASSERT_NOT_NULL(test, data);
 		sum += i;
 	}
 	KUNIT_EXPECT_EQ(test, kt_live(t.id), (long)n);
@@ -259,4 +260,5 @@ static struct kunit_suite klp_shadow_test_suite = {
 	.init = kt_init,
 	.test_cases = klp_shadow_test_cases,
 };
+
 kunit_test_suite(klp_shadow_test_suite);

@@ -116,7 +116,7 @@ livepatch: shadow id 91 ('per-module'): referenced by $MOD_F/$MOD_TARGET, refcou
 $MOD_F: post_patch: <0> allocated value 61
 $MOD_F: post_patch: <1> allocated value 62
 $MOD_F: post_patch: <2> allocated value 63
-$MOD_F: shadow_work_func
+$MOD_F: patched work function ran
 % rmmod $MOD_TARGET
 livepatch: reverting patch '$MOD_F' on unloading module '$MOD_TARGET'
 livepatch: shadow id 91 ('per-module'): released by $MOD_F/$MOD_TARGET, refcount 0
@@ -130,7 +130,7 @@ livepatch: shadow id 91 ('per-module'): referenced by $MOD_F/$MOD_TARGET, refcou
 $MOD_F: post_patch: <0> allocated value 61
 $MOD_F: post_patch: <1> allocated value 62
 $MOD_F: post_patch: <2> allocated value 63
-$MOD_F: shadow_work_func
+$MOD_F: patched work function ran
 % rmmod $MOD_TARGET
 livepatch: reverting patch '$MOD_F' on unloading module '$MOD_TARGET'
 livepatch: shadow id 91 ('per-module'): released by $MOD_F/$MOD_TARGET, refcount 0

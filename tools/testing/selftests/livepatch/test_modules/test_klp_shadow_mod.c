@@ -9,7 +9,7 @@
 
 static noinline void test_klp_shadow_mod_work(struct work_struct *work)
 {
-	pr_info("%s\n", __func__);
+	pr_info("unpatched work function ran\n");
 }
 
 static DECLARE_WORK(shadow_mod_work, test_klp_shadow_mod_work);

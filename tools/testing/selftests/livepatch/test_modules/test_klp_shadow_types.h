@@ -74,6 +74,7 @@ static struct klp_shadow_type shadow_type2 = {
 static struct klp_shadow_type *shadow_types[] = {
 	&shadow_type, &shadow_type2, NULL
 };
+
 #define SHADOW_TYPES	shadow_types
 #else
 static struct klp_shadow_type *shadow_types[] = { &shadow_type, NULL };
@@ -105,6 +106,7 @@ static void shadow_fill(const char *when)
 static void shadow_fill(const char *when)
 {
 }
+
 #define SHADOW_TYPES	NULL
 #endif
 
@@ -139,7 +141,7 @@ static void shadow_post_patch(struct klp_object *obj)
 #ifdef SHADOW_OBJ
 static void shadow_work_func(struct work_struct *work)
 {
-	pr_info("%s\n", __func__);
+	pr_info("patched work function ran\n");
 }
 
 static struct klp_func shadow_funcs[] = {
