@@ -36,9 +36,12 @@
 #include <linux/mutex.h>
 #include <linux/rhashtable.h>
 #include <linux/sched.h>
+#include <linux/seq_file.h>
 #include <linux/slab.h>
+#include <linux/sort.h>
 #include <linux/spinlock.h>
 #include <linux/string.h>
+#include <linux/sysfs.h>
 #include "core.h"
 #include "shadow.h"
 
@@ -106,10 +109,10 @@ struct klp_shadow {
  * @bytes:	sum of their data sizes
  * @rcu_head:	RCU is used to safely free this structure
  *
- * All fields are written under klp_shadow_lock; @refcount and @owners
- * change only with klp_shadow_mutex held too. @live and @bytes may be read
- * without a lock. A record goes when it holds no reference, no variable
- * and no collection.
+ * All fields are written under klp_shadow_lock; @refcount, @owners and
+ * @name change only with klp_shadow_mutex held too. @refcount, @live and
+ * @bytes may be read without a lock, @name with klp_shadow_mutex and RCU.
+ * A record goes when it holds no reference, no variable and no collection.
  */
 struct klp_shadow_id {
 	struct hlist_node node;
@@ -591,7 +594,7 @@ static int __klp_shadow_register(struct klp_shadow_type *type,
 			swap(rec->name, name);
 		klp_shadow_owner_add(rec, own);
 		own = NULL;
-		rec->refcount++;
+		WRITE_ONCE(rec->refcount, rec->refcount + 1);
 		WRITE_ONCE(type->nr_refs, type->nr_refs + 1);
 		pr_debug("shadow id %lu ('%s'): referenced by %s, refcount %u\n",
 			 type->id, type->name ?: "", owner, rec->refcount);
@@ -629,7 +632,7 @@ static void __klp_shadow_unregister(struct klp_shadow_type *type,
 	if (own) {
 		list_del(&own->node);
 		WRITE_ONCE(own->type->nr_refs, own->type->nr_refs - 1);
-		rec->refcount--;
+		WRITE_ONCE(rec->refcount, rec->refcount - 1);
 		pr_debug("shadow id %lu ('%s'): released by %s, refcount %u\n",
 			 type->id, type->name ?: "", owner, rec->refcount);
 		last = !rec->refcount;
@@ -881,6 +884,292 @@ void klp_shadow_release_object(struct klp_patch *patch, struct klp_object *obj)
 	obj->shadow_held = false;
 	mutex_unlock(&klp_shadow_mutex);
 }
+
+/**
+ * klp_shadow_id_stat() - what the registry knows of an id
+ * @id:		data identifier
+ * @stat:	filled with its references, live variables and their bytes;
+ *		zeroes when the registry does not know @id
+ *
+ * Costs one lookup in the table of ids, whatever the number of variables.
+ *
+ * Context: Any context.
+ */
+void klp_shadow_id_stat(unsigned long id, struct klp_shadow_stat *stat)
+{
+	struct klp_shadow_id *rec;
+
+	memset(stat, 0, sizeof(*stat));
+	rcu_read_lock();
+	rec = klp_shadow_id_find(id);
+	if (rec) {
+		stat->refcount = READ_ONCE(rec->refcount);
+		stat->live = READ_ONCE(rec->live);
+		stat->bytes = READ_ONCE(rec->bytes);
+	}
+	rcu_read_unlock();
+}
+
+/**
+ * klp_shadow_id_owners() - print the holders of references on an id
+ * @id:		data identifier
+ * @buf:	a sysfs page
+ *
+ * Prints one line per holder, sorted, as many whole lines as fit in @buf.
+ *
+ * Context: Any context; takes klp_shadow_lock.
+ * Return: the number of bytes printed, 0 when nobody holds a reference.
+ */
+ssize_t klp_shadow_id_owners(unsigned long id, char *buf)
+{
+	struct klp_shadow_owner *own;
+	struct klp_shadow_id *rec;
+	unsigned long flags;
+	ssize_t len = 0;
+
+	spin_lock_irqsave(&klp_shadow_lock, flags);
+	rec = klp_shadow_id_find(id);
+	if (rec) {
+		list_for_each_entry(own, &rec->owners, node) {
+			if (len + strlen(own->name) + 1 >= PAGE_SIZE)
+				break;
+			len += sysfs_emit_at(buf, len, "%s\n", own->name);
+		}
+	}
+	spin_unlock_irqrestore(&klp_shadow_lock, flags);
+	return len;
+}
+
+#ifdef CONFIG_LIVEPATCH_SHADOW_DEBUG
+static int klp_shadow_id_cmp(const void *a, const void *b)
+{
+	const struct klp_shadow_id *ra = *(const struct klp_shadow_id **)a;
+	const struct klp_shadow_id *rb = *(const struct klp_shadow_id **)b;
+
+	if (ra->id == rb->id)
+		return 0;
+	return ra->id < rb->id ? -1 : 1;
+}
+
+/*
+ * Fill @recs with up to @max records of the registry, sorted by id; with
+ * @orphans, only those that hold variables but no reference. The caller
+ * holds rcu_read_lock() for as long as it uses them.
+ *
+ * Return: how many records there are, which may exceed @max.
+ */
+static unsigned int klp_shadow_id_snapshot(struct klp_shadow_id **recs,
+					   unsigned int max, bool orphans)
+{
+	struct klp_shadow_id *rec;
+	unsigned int bkt, n = 0;
+
+	hash_for_each_rcu(klp_shadow_ids, bkt, rec, node) {
+		if (orphans && (READ_ONCE(rec->refcount) || !READ_ONCE(rec->live)))
+			continue;
+		if (n < max)
+			recs[n] = rec;
+		n++;
+	}
+	if (n <= max)
+		sort(recs, n, sizeof(*recs), klp_shadow_id_cmp, NULL);
+	return n;
+}
+
+/*
+ * Run @fn on a sorted snapshot of the registry's records, under
+ * rcu_read_lock(), growing the snapshot until every record fits. The
+ * caller holds klp_shadow_mutex, which keeps the names stable.
+ */
+static int klp_shadow_walk(bool orphans, void *data,
+			   void (*fn)(struct klp_shadow_id **recs, unsigned int n, void *data))
+{
+	struct klp_shadow_id **recs = NULL;
+	unsigned int n, max = 0;
+
+	lockdep_assert_held(&klp_shadow_mutex);
+
+	for (;;) {
+		rcu_read_lock();
+		n = klp_shadow_id_snapshot(recs, max, orphans);
+		if (n <= max) {
+			fn(recs, n, data);
+			rcu_read_unlock();
+			break;
+		}
+		rcu_read_unlock();
+		kfree(recs);
+		max = n + 16;
+		recs = kmalloc_array(max, sizeof(*recs), GFP_KERNEL);
+		if (!recs)
+			return -ENOMEM;
+	}
+	kfree(recs);
+	return 0;
+}
+
+static void klp_shadow_types_print(struct klp_shadow_id **recs,
+				   unsigned int n, void *data)
+{
+	struct seq_file *m = data;
+	unsigned int i;
+
+	seq_puts(m, "id name refcount live bytes\n");
+	for (i = 0; i < n; i++) {
+		seq_printf(m, "%lu ", recs[i]->id);
+		if (recs[i]->name && *recs[i]->name)
+			seq_escape(m, recs[i]->name, " \t\n\\");
+		else
+			seq_putc(m, '-');
+		seq_printf(m, " %u %lu %lu\n", READ_ONCE(recs[i]->refcount),
+			   READ_ONCE(recs[i]->live), READ_ONCE(recs[i]->bytes));
+	}
+}
+
+/**
+ * klp_shadow_print_types() - print every id the registry knows
+ * @m:		the seq_file of the debugfs "types" file
+ *
+ * Prints a header, then one line per id, sorted: id, name ("-" if none;
+ * white space and backslashes escaped in octal), refcount, live variables
+ * and their bytes.
+ *
+ * Context: Process context; takes klp_shadow_mutex; may sleep.
+ * Return: 0, -EINTR or -ENOMEM.
+ */
+int klp_shadow_print_types(struct seq_file *m)
+{
+	int ret;
+
+	if (mutex_lock_interruptible(&klp_shadow_mutex))
+		return -EINTR;
+	ret = klp_shadow_walk(false, m, klp_shadow_types_print);
+	mutex_unlock(&klp_shadow_mutex);
+	return ret;
+}
+
+/*
+ * Collect every variable of @id now, through the destructor of a type that
+ * references it, if any. The caller holds klp_shadow_mutex.
+ *
+ * Return: the number of variables freed, -ENOENT if the registry does not
+ * know @id, or -EBUSY if @orphan is set and the id holds a reference.
+ */
+static long klp_shadow_gc_one(unsigned long id, bool orphan)
+{
+	klp_shadow_dtor_t dtor = NULL;
+	struct klp_shadow_owner *own;
+	struct klp_shadow_id *rec;
+	unsigned long flags, n;
+
+	lockdep_assert_held(&klp_shadow_mutex);
+
+	spin_lock_irqsave(&klp_shadow_lock, flags);
+	rec = klp_shadow_id_find(id);
+	if (rec && orphan && rec->refcount) {
+		spin_unlock_irqrestore(&klp_shadow_lock, flags);
+		return -EBUSY;
+	}
+	if (rec) {
+		rec->collecting++;
+		own = list_first_entry_or_null(&rec->owners,
+					       struct klp_shadow_owner, node);
+		if (own)
+			dtor = own->type->dtor;
+	}
+	spin_unlock_irqrestore(&klp_shadow_lock, flags);
+	if (!rec)
+		return -ENOENT;
+
+	n = klp_shadow_collect(rec, dtor);
+	pr_info("shadow id %lu ('%s'): gc: %lu variables freed, refcount %u\n",
+		id, rec->name ?: "", n, rec->refcount);
+
+	spin_lock_irqsave(&klp_shadow_lock, flags);
+	rec->collecting--;
+	klp_shadow_id_put(rec);
+	spin_unlock_irqrestore(&klp_shadow_lock, flags);
+	return n;
+}
+
+/**
+ * klp_shadow_gc_id() - collect the variables of an id, referenced or not
+ * @id:		data identifier
+ *
+ * A fault injection knob: frees every variable with @id through the
+ * destructor of a type that references it (none if no type does), once no
+ * reader can see them, even while livepatches still use them.
+ *
+ * Context: Process context; takes klp_shadow_mutex; may sleep.
+ * Return: the number of variables freed, -EINVAL if the registry does not
+ * know @id, or -EINTR.
+ */
+long klp_shadow_gc_id(unsigned long id)
+{
+	long ret;
+
+	if (mutex_lock_interruptible(&klp_shadow_mutex))
+		return -EINTR;
+	ret = klp_shadow_gc_one(id, false);
+	mutex_unlock(&klp_shadow_mutex);
+	return ret == -ENOENT ? -EINVAL : ret;
+}
+
+struct klp_shadow_orphans {
+	unsigned long *ids;
+	unsigned int nr;
+};
+
+static void klp_shadow_orphans_copy(struct klp_shadow_id **recs,
+				    unsigned int n, void *data)
+{
+	struct klp_shadow_orphans *orphans = data;
+	unsigned int i;
+
+	orphans->ids = kmalloc_array(n, sizeof(*orphans->ids), GFP_ATOMIC);
+	if (!orphans->ids)
+		return;
+	for (i = 0; i < n; i++)
+		orphans->ids[i] = recs[i]->id;
+	orphans->nr = n;
+}
+
+/**
+ * klp_shadow_gc_orphans() - collect the variables nobody references
+ *
+ * Frees every variable whose id holds no reference (ids used only through
+ * the id-based API, for instance), without a destructor, since no type
+ * provides one.
+ *
+ * Context: Process context; takes klp_shadow_mutex; may sleep.
+ * Return: the number of variables freed, -EINTR or -ENOMEM.
+ */
+long klp_shadow_gc_orphans(void)
+{
+	struct klp_shadow_orphans orphans = { };
+	unsigned long total = 0;
+	unsigned int i;
+	long n;
+	int ret;
+
+	if (mutex_lock_interruptible(&klp_shadow_mutex))
+		return -EINTR;
+	ret = klp_shadow_walk(true, &orphans, klp_shadow_orphans_copy);
+	if (!ret && !orphans.ids)
+		ret = -ENOMEM;
+	for (i = 0; !ret && i < orphans.nr; i++) {
+		n = klp_shadow_gc_one(orphans.ids[i], true);
+		if (n > 0)
+			total += n;
+	}
+	mutex_unlock(&klp_shadow_mutex);
+	kfree(orphans.ids);
+	if (ret)
+		return ret;
+	pr_info("gc: %lu orphan variables freed\n", total);
+	return total;
+}
+#endif /* CONFIG_LIVEPATCH_SHADOW_DEBUG */
 
 static int __init klp_shadow_init(void)
 {

@@ -1,0 +1,289 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * shadow_sysfs.c - The shadow variable registry in sysfs and debugfs
+ */
+
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/debugfs.h>
+#include <linux/init.h>
+#include <linux/kobject.h>
+#include <linux/livepatch.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/sysfs.h>
+#include <linux/uaccess.h>
+#include "shadow.h"
+
+/*
+ * sysfs, for every type in klp_object.shadow_types, whether its object is
+ * loaded or not; the values are those of the id in the whole registry:
+ *
+ * /sys/kernel/livepatch/<patch>/<object>/shadow_types
+ * /sys/kernel/livepatch/<patch>/<object>/shadow_types/<id>
+ * /sys/kernel/livepatch/<patch>/<object>/shadow_types/<id>/name
+ * /sys/kernel/livepatch/<patch>/<object>/shadow_types/<id>/refcount
+ * /sys/kernel/livepatch/<patch>/<object>/shadow_types/<id>/owners
+ * /sys/kernel/livepatch/<patch>/<object>/shadow_types/<id>/live
+ * /sys/kernel/livepatch/<patch>/<object>/shadow_types/<id>/bytes
+ *
+ * debugfs, with CONFIG_LIVEPATCH_SHADOW_DEBUG:
+ *
+ * /sys/kernel/debug/livepatch/shadow/types
+ * /sys/kernel/debug/livepatch/shadow/gc
+ */
+
+/**
+ * struct klp_shadow_dir - the sysfs directory of one listed type
+ * @kobj:	shadow_types/<id>
+ * @id:		the type's id
+ * @name:	the type's name; the type outlives the directory
+ */
+struct klp_shadow_dir {
+	struct kobject kobj;
+	unsigned long id;
+	const char *name;
+};
+
+/**
+ * struct klp_shadow_sysfs - the shadow_types directory of an object
+ * @kobj:	shadow_types
+ * @nr:		directories in @dirs
+ * @dirs:	one directory per listed type
+ */
+struct klp_shadow_sysfs {
+	struct kobject *kobj;
+	unsigned int nr;
+	struct klp_shadow_dir *dirs[];
+};
+
+static struct klp_shadow_dir *to_klp_shadow_dir(struct kobject *kobj)
+{
+	return container_of(kobj, struct klp_shadow_dir, kobj);
+}
+
+static ssize_t name_show(struct kobject *kobj, struct kobj_attribute *attr,
+			 char *buf)
+{
+	return sysfs_emit(buf, "%s\n", to_klp_shadow_dir(kobj)->name ?: "");
+}
+
+static ssize_t refcount_show(struct kobject *kobj, struct kobj_attribute *attr,
+			     char *buf)
+{
+	struct klp_shadow_stat stat;
+
+	klp_shadow_id_stat(to_klp_shadow_dir(kobj)->id, &stat);
+	return sysfs_emit(buf, "%u\n", stat.refcount);
+}
+
+static ssize_t owners_show(struct kobject *kobj, struct kobj_attribute *attr,
+			   char *buf)
+{
+	return klp_shadow_id_owners(to_klp_shadow_dir(kobj)->id, buf);
+}
+
+static ssize_t live_show(struct kobject *kobj, struct kobj_attribute *attr,
+			 char *buf)
+{
+	struct klp_shadow_stat stat;
+
+	klp_shadow_id_stat(to_klp_shadow_dir(kobj)->id, &stat);
+	return sysfs_emit(buf, "%lu\n", stat.live);
+}
+
+static ssize_t bytes_show(struct kobject *kobj, struct kobj_attribute *attr,
+			  char *buf)
+{
+	struct klp_shadow_stat stat;
+
+	klp_shadow_id_stat(to_klp_shadow_dir(kobj)->id, &stat);
+	return sysfs_emit(buf, "%lu\n", stat.bytes);
+}
+
+static struct kobj_attribute name_kobj_attr = __ATTR_RO(name);
+static struct kobj_attribute refcount_kobj_attr = __ATTR_RO(refcount);
+static struct kobj_attribute owners_kobj_attr = __ATTR_RO(owners);
+static struct kobj_attribute live_kobj_attr = __ATTR_RO(live);
+static struct kobj_attribute bytes_kobj_attr = __ATTR_RO(bytes);
+static struct attribute *klp_shadow_dir_attrs[] = {
+	&name_kobj_attr.attr,
+	&refcount_kobj_attr.attr,
+	&owners_kobj_attr.attr,
+	&live_kobj_attr.attr,
+	&bytes_kobj_attr.attr,
+	NULL
+};
+ATTRIBUTE_GROUPS(klp_shadow_dir);
+
+static void klp_shadow_dir_release(struct kobject *kobj)
+{
+	kfree(to_klp_shadow_dir(kobj));
+}
+
+static const struct kobj_type klp_shadow_dir_ktype = {
+	.release = klp_shadow_dir_release,
+	.sysfs_ops = &kobj_sysfs_ops,
+	.default_groups = klp_shadow_dir_groups,
+};
+
+/* The same id listed twice would need two directories of one name. */
+static int klp_shadow_check_list(struct klp_object *obj)
+{
+	struct klp_shadow_type **type, **prev;
+
+	for (type = obj->shadow_types; *type; type++) {
+		for (prev = obj->shadow_types; prev != type; prev++) {
+			if ((*prev)->id == (*type)->id) {
+				pr_err("shadow id %lu listed twice by object '%s'\n",
+				       (*type)->id, obj->name ?: "vmlinux");
+				return -EEXIST;
+			}
+		}
+	}
+	return 0;
+}
+
+static int klp_shadow_dir_add(struct klp_shadow_sysfs *sfs,
+			      struct klp_shadow_type *type)
+{
+	struct klp_shadow_dir *dir;
+	int ret;
+
+	dir = kzalloc(sizeof(*dir), GFP_KERNEL);
+	if (!dir)
+		return -ENOMEM;
+	dir->id = type->id;
+	dir->name = type->name;
+
+	ret = kobject_init_and_add(&dir->kobj, &klp_shadow_dir_ktype, sfs->kobj,
+				   "%lu", type->id);
+	if (ret) {
+		kobject_put(&dir->kobj);
+		return ret;
+	}
+	sfs->dirs[sfs->nr++] = dir;
+	return 0;
+}
+
+/**
+ * klp_shadow_sysfs_add() - add the shadow_types directory of an object
+ * @obj:	an object whose own directory was just added
+ *
+ * Adds shadow_types/<id> for every type @obj lists, if it lists any. On
+ * failure, klp_shadow_sysfs_remove() removes what was added.
+ *
+ * Context: Process context, klp_mutex held.
+ * Return: 0 on success, -EEXIST if @obj lists an id twice, or the error of
+ * the kobject layer.
+ */
+int klp_shadow_sysfs_add(struct klp_object *obj)
+{
+	struct klp_shadow_type **type;
+	struct klp_shadow_sysfs *sfs;
+	unsigned int nr = 0;
+	int ret;
+
+	if (!obj->shadow_types)
+		return 0;
+	ret = klp_shadow_check_list(obj);
+	if (ret)
+		return ret;
+	for (type = obj->shadow_types; *type; type++)
+		nr++;
+
+	sfs = kzalloc(struct_size(sfs, dirs, nr), GFP_KERNEL);
+	if (!sfs)
+		return -ENOMEM;
+	obj->shadow_sysfs = sfs;
+
+	sfs->kobj = kobject_create_and_add("shadow_types", &obj->kobj);
+	if (!sfs->kobj)
+		return -ENOMEM;
+	for (type = obj->shadow_types; *type; type++) {
+		ret = klp_shadow_dir_add(sfs, *type);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/**
+ * klp_shadow_sysfs_remove() - remove the shadow_types directory of an object
+ * @obj:	an object about to be freed, with or without the directory
+ *
+ * Context: Process context.
+ */
+void klp_shadow_sysfs_remove(struct klp_object *obj)
+{
+	struct klp_shadow_sysfs *sfs = obj->shadow_sysfs;
+	unsigned int i;
+
+	if (!sfs)
+		return;
+	for (i = 0; i < sfs->nr; i++)
+		kobject_put(&sfs->dirs[i]->kobj);
+	kobject_put(sfs->kobj);
+	kfree(sfs);
+	obj->shadow_sysfs = NULL;
+}
+
+#ifdef CONFIG_LIVEPATCH_SHADOW_DEBUG
+
+/* Longest accepted write to "gc": an unsigned long in decimal, a newline. */
+#define KLP_SHADOW_GC_MAX	32
+
+static int klp_shadow_types_show(struct seq_file *m, void *v)
+{
+	return klp_shadow_print_types(m);
+}
+DEFINE_SHOW_ATTRIBUTE(klp_shadow_types);
+
+/*
+ * "gc" takes an id in decimal or "orphans", with an optional newline;
+ * anything else fails with -EINVAL before anything is collected.
+ */
+static ssize_t klp_shadow_gc_write(struct file *file, const char __user *ubuf,
+				   size_t count, loff_t *ppos)
+{
+	char buf[KLP_SHADOW_GC_MAX];
+	unsigned long id;
+	long ret;
+
+	if (!count || count >= sizeof(buf))
+		return -EINVAL;
+	if (copy_from_user(buf, ubuf, count))
+		return -EFAULT;
+	buf[count] = '\0';
+
+	if (sysfs_streq(buf, "orphans"))
+		ret = klp_shadow_gc_orphans();
+	else if (!kstrtoul(buf, 10, &id))
+		ret = klp_shadow_gc_id(id);
+	else
+		ret = -EINVAL;
+
+	return ret < 0 ? ret : count;
+}
+
+static const struct file_operations klp_shadow_gc_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.write = klp_shadow_gc_write,
+	.llseek = noop_llseek,
+};
+
+static int __init klp_shadow_debugfs_init(void)
+{
+	struct dentry *dir;
+
+	dir = debugfs_create_dir("livepatch", NULL);
+	dir = debugfs_create_dir("shadow", dir);
+	debugfs_create_file("types", 0400, dir, NULL, &klp_shadow_types_fops);
+	debugfs_create_file("gc", 0200, dir, NULL, &klp_shadow_gc_fops);
+	return 0;
+}
+late_initcall(klp_shadow_debugfs_init);
+
+#endif /* CONFIG_LIVEPATCH_SHADOW_DEBUG */
