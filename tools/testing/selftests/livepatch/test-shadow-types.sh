@@ -4,10 +4,13 @@
 # Lifetime of shadow variables whose types livepatch objects list in
 # klp_object.shadow_types: the livepatch core references each type while
 # the object is patched, and collects its variables, through the type's
-# destructor, when the last reference goes.
+# destructor, when the last reference goes. At every step, the registry
+# shows the same in sysfs (and in debugfs with CONFIG_LIVEPATCH_SHADOW_DEBUG).
 
 # shellcheck source=/dev/null # upstream helpers, staged beside this script
 . "$(dirname "$0")/functions.sh"
+# shellcheck source=tools/testing/selftests/livepatch/shadow_functions.sh
+. "$(dirname "$0")/shadow_functions.sh"
 
 MOD_A=test_klp_shadow_a			# vmlinux, type "counter"
 MOD_B=test_klp_shadow_b			# replace, keeps "counter"
@@ -32,7 +35,10 @@ setup_config
 start_test "variables of a type live while its patch is enabled"
 
 load_lp $MOD_A
+check_shadow_type $MOD_A vmlinux 90 counter 1 3 12 $MOD_A/vmlinux
+check_shadow_registry 90 "90 counter 1 3 12"
 disable_lp $MOD_A
+check_shadow_registry 90
 unload_lp $MOD_A
 
 check_result "% insmod test_modules/$MOD_A.ko
@@ -64,7 +70,10 @@ livepatch: '$MOD_A': unpatching complete
 start_test "explicit registration from callbacks"
 
 load_lp $MOD_H
+check_no_shadow_types $MOD_H vmlinux
+check_shadow_registry 90 "90 counter 1 3 12"
 disable_lp $MOD_H
+check_shadow_registry 90
 unload_lp $MOD_H
 
 check_result "% insmod test_modules/$MOD_H.ko
@@ -97,10 +106,17 @@ livepatch: '$MOD_H': unpatching complete
 start_test "a target module takes its types with it"
 
 load_lp $MOD_F
+check_shadow_type $MOD_F $MOD_TARGET 91 per-module 0 0 0
+check_shadow_registry 91
 load_mod $MOD_TARGET
+check_shadow_type $MOD_F $MOD_TARGET 91 per-module 1 3 12 $MOD_F/$MOD_TARGET
 unload_mod $MOD_TARGET
+check_shadow_type $MOD_F $MOD_TARGET 91 per-module 0 0 0
+check_shadow_registry 91
 load_mod $MOD_TARGET
+check_shadow_type $MOD_F $MOD_TARGET 91 per-module 1 3 12 $MOD_F/$MOD_TARGET
 unload_mod $MOD_TARGET
+check_shadow_type $MOD_F $MOD_TARGET 91 per-module 0 0 0
 disable_lp $MOD_F
 unload_lp $MOD_F
 
@@ -153,9 +169,12 @@ livepatch: '$MOD_F': unpatching complete
 start_test "atomic replace hands over a type both patches list"
 
 load_lp $MOD_A
+check_shadow_type $MOD_A vmlinux 90 counter 1 3 12 $MOD_A/vmlinux
 load_lp $MOD_B
+check_shadow_type $MOD_B vmlinux 90 counter 1 3 12 $MOD_B/vmlinux
 unload_lp $MOD_A
 disable_lp $MOD_B
+check_shadow_registry 90
 unload_lp $MOD_B
 
 check_result "% insmod test_modules/$MOD_A.ko
@@ -200,7 +219,10 @@ livepatch: '$MOD_B': unpatching complete
 start_test "atomic replace dropping a type destroys its variables"
 
 load_lp $MOD_A
+check_shadow_type $MOD_A vmlinux 90 counter 1 3 12 $MOD_A/vmlinux
 load_lp $MOD_C
+check_no_shadow_types $MOD_C vmlinux
+check_shadow_registry 90
 unload_lp $MOD_A
 disable_lp $MOD_C
 unload_lp $MOD_C
@@ -246,8 +268,11 @@ load_lp_nowait $MOD_G
 
 loop_until 'grep -q '^1$' /sys/kernel/livepatch/$MOD_G/transition' ||
 	die "failed to stall transition"
+check_shadow_type $MOD_G $MOD_TARGET_BUSY 93 busy 1 3 12 $MOD_G/$MOD_TARGET_BUSY
+check_shadow_registry 93 "93 busy 1 3 12"
 
 disable_lp $MOD_G
+check_shadow_registry 93
 unload_lp $MOD_G
 unload_mod $MOD_TARGET_BUSY
 
@@ -285,9 +310,14 @@ $MOD_TARGET_BUSY: ${MOD_TARGET_BUSY}_exit"
 start_test "a type two patches share is collected only after both go"
 
 load_lp $MOD_A
+check_shadow_type $MOD_A vmlinux 90 counter 1 3 12 $MOD_A/vmlinux
 load_lp $MOD_D
+check_shadow_type $MOD_A vmlinux 90 counter 2 3 12 $MOD_A/vmlinux $MOD_D/vmlinux
+check_shadow_type $MOD_D vmlinux 90 counter 2 3 12 $MOD_A/vmlinux $MOD_D/vmlinux
 disable_lp $MOD_A
+check_shadow_type $MOD_D vmlinux 90 counter 1 3 12 $MOD_D/vmlinux
 disable_lp $MOD_D
+check_shadow_registry 90
 unload_lp $MOD_A
 unload_lp $MOD_D
 
@@ -340,6 +370,9 @@ start_test "the same id under another name is refused"
 
 load_lp $MOD_A
 load_failing_mod $MOD_E
+check_shadow_type $MOD_A vmlinux 90 counter 1 3 12 $MOD_A/vmlinux
+check_shadow_registry 90 "90 counter 1 3 12"
+check_shadow_registry 94
 disable_lp $MOD_A
 unload_lp $MOD_A
 
@@ -439,8 +472,10 @@ for _ in $(seq 100); do
 	unload_lp $MOD_C
 	expect+="$(cycle_log)"$'\n'
 done
+check_shadow_registry 90
 
 load_lp $MOD_A
+check_shadow_type $MOD_A vmlinux 90 counter 1 3 12 $MOD_A/vmlinux
 disable_lp $MOD_A
 unload_lp $MOD_A
 
@@ -473,6 +508,7 @@ livepatch: '$MOD_A': unpatching complete
 start_test "typed access without a reference warns once and fails"
 
 load_mod $MOD_NOREF
+check_shadow_registry 92
 unload_mod $MOD_NOREF
 
 check_result "% insmod test_modules/$MOD_NOREF.ko

@@ -1,0 +1,68 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Shell functions of the shadow type tests: what the registry shows in
+# sysfs and, with CONFIG_LIVEPATCH_SHADOW_DEBUG, in debugfs. Source it
+# after functions.sh.
+
+SHADOW_DEBUGFS="/sys/kernel/debug/livepatch/shadow"
+
+# shadow_file_is(path, expected) - path holds exactly expected, newlines
+# included
+function shadow_file_is() {
+	local path="$1"
+	local expected="$2"
+	local value
+
+	value=$(cat "$path" && echo .) || die "cannot read $path"
+	value="${value%.}"
+	if [[ "$value" != "$expected" ]]; then
+		die "Unexpected value in $path: $(printf %q "$expected") vs. $(printf %q "$value")"
+	fi
+}
+
+# check_shadow_type(mod, obj, id, name, refcount, live, bytes, owner...) -
+# the files of shadow_types/<id> of object obj of livepatch mod
+function check_shadow_type() {
+	local dir="$KLP_SYSFS_DIR/$1/$2/shadow_types/$3"
+	local owners=""
+	local owner
+
+	for owner in "${@:8}"; do
+		owners+="$owner"$'\n'
+	done
+	shadow_file_is "$dir/name" "$4"$'\n'
+	shadow_file_is "$dir/refcount" "$5"$'\n'
+	shadow_file_is "$dir/live" "$6"$'\n'
+	shadow_file_is "$dir/bytes" "$7"$'\n'
+	shadow_file_is "$dir/owners" "$owners"
+}
+
+# check_no_shadow_types(mod, obj) - object obj of livepatch mod lists no type
+function check_no_shadow_types() {
+	local dir="$KLP_SYSFS_DIR/$1/$2"
+
+	[[ -d "$dir" ]] || die "no directory $dir"
+	[[ ! -e "$dir/shadow_types" ]] || die "unexpected $dir/shadow_types"
+}
+
+# has_shadow_debugfs() - the kernel has CONFIG_LIVEPATCH_SHADOW_DEBUG
+function has_shadow_debugfs() {
+	[[ -e "$SHADOW_DEBUGFS/types" ]]
+}
+
+# check_shadow_registry(id, [line]) - the debugfs "types" line of id is
+# line ("id name refcount live bytes"), or there is none if line is
+# omitted; nothing to check on a kernel without the debugfs files
+function check_shadow_registry() {
+	local id="$1"
+	local expected="${2:-}"
+	local line
+
+	has_shadow_debugfs || return 0
+	line=$(awk -v id="$id" 'NR > 1 && $1 == id' "$SHADOW_DEBUGFS/types") ||
+		die "cannot read $SHADOW_DEBUGFS/types"
+	if [[ "$line" != "$expected" ]]; then
+		die "Unexpected registry line of id $id: '$expected' vs. '$line'"
+	fi
+}

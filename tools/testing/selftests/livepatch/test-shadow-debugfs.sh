@@ -1,0 +1,169 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The debug interface of the shadow variable registry
+# (CONFIG_LIVEPATCH_SHADOW_DEBUG): livepatch/shadow/types lists every id,
+# and livepatch/shadow/gc collects an id's variables on demand, or those of
+# every id nobody references.
+
+# shellcheck source=/dev/null # upstream helpers, staged beside this script
+. "$(dirname "$0")/functions.sh"
+# shellcheck source=tools/testing/selftests/livepatch/shadow_functions.sh
+. "$(dirname "$0")/shadow_functions.sh"
+
+MOD_A=test_klp_shadow_a			# vmlinux, type 90 "counter"
+MOD_ORPHANS=test_klp_shadow_orphans	# ids 96 (two variables), 97 (one)
+
+GC="$SHADOW_DEBUGFS/gc"
+TYPES="$SHADOW_DEBUGFS/types"
+
+# gc(value) - write value to the gc file; commands on debugfs files do not
+# show in check_result, which keeps "livepatch:" and "test_klp" lines only
+function gc() {
+	log "% echo $1 > $GC"
+	echo "$1" > "$GC" || die "writing $1 to $GC failed"
+}
+
+# check_gc_refuses(description, command) - command, writing to gc, fails
+# and changes nothing in the registry
+function check_gc_refuses() {
+	local before
+
+	before=$(cat "$TYPES") || die "cannot read $TYPES"
+	if (eval "$2") 2>/dev/null; then
+		die "writing $1 to $GC succeeded"
+	fi
+	[[ "$(cat "$TYPES")" == "$before" ]] || die "writing $1 to $GC changed the registry"
+}
+
+has_shadow_debugfs || skip "kernel without CONFIG_LIVEPATCH_SHADOW_DEBUG"
+setup_config
+
+
+# - livepatch/shadow is drwxr-xr-x, "types" -r--------, "gc" --w-------
+# - "types" starts with a header
+
+start_test "debugfs files have the documented modes"
+
+[[ "$(stat --format %A "$SHADOW_DEBUGFS")" == "drwxr-xr-x" ]] ||
+	die "unexpected access rights of $SHADOW_DEBUGFS"
+[[ "$(stat --format %A "$TYPES")" == "-r--------" ]] ||
+	die "unexpected access rights of $TYPES"
+[[ "$(stat --format %A "$GC")" == "--w-------" ]] ||
+	die "unexpected access rights of $GC"
+[[ "$(head -n 1 "$TYPES")" == "id name refcount live bytes" ]] ||
+	die "unexpected header of $TYPES"
+
+check_result ""
+
+
+# - junk written to gc fails with EINVAL and changes nothing: letters, a
+#   newline alone, a negative number, an id nobody uses, two ids, hex,
+#   white space before the id, 1 MiB of digits; an empty write does nothing
+
+start_test "gc refuses junk and changes nothing"
+
+load_lp $MOD_A
+load_mod $MOD_ORPHANS
+
+check_gc_refuses "abc" "echo abc > $GC"
+check_gc_refuses "a newline" "echo > $GC"
+check_gc_refuses "-90" "echo -90 > $GC"
+check_gc_refuses "an unknown id" "echo 12345 > $GC"
+check_gc_refuses "two ids" "echo 90 96 > $GC"
+check_gc_refuses "hex" "echo 0x5a > $GC"
+check_gc_refuses "a blank and an id" "echo ' 90' > $GC"
+check_gc_refuses "orphans with junk" "echo orphansx > $GC"
+check_gc_refuses "1 MiB" "head -c 1048576 /dev/zero | tr '\\0' 9 | dd of=$GC bs=1048576 iflag=fullblock status=none"
+printf '' > "$GC"
+check_shadow_type $MOD_A vmlinux 90 counter 1 3 12 $MOD_A/vmlinux
+check_shadow_registry 90 "90 counter 1 3 12"
+check_shadow_registry 96 "96 - 0 2 8"
+check_shadow_registry 97 "97 - 0 1 8"
+
+disable_lp $MOD_A
+unload_lp $MOD_A
+unload_mod $MOD_ORPHANS
+
+check_result "% insmod test_modules/$MOD_A.ko
+livepatch: enabling patch '$MOD_A'
+livepatch: '$MOD_A': initializing patching transition
+livepatch: shadow id 90 ('counter'): referenced by $MOD_A/vmlinux, refcount 1
+livepatch: '$MOD_A': starting patching transition
+livepatch: '$MOD_A': completing patching transition
+$MOD_A: post_patch: <0> allocated value 11
+$MOD_A: post_patch: <1> allocated value 12
+$MOD_A: post_patch: <2> allocated value 13
+livepatch: '$MOD_A': patching complete
+% insmod test_modules/$MOD_ORPHANS.ko
+$MOD_ORPHANS: allocated two variables of id 96 and one of id 97
+% echo 0 > /sys/kernel/livepatch/$MOD_A/enabled
+livepatch: '$MOD_A': initializing unpatching transition
+livepatch: '$MOD_A': starting unpatching transition
+livepatch: '$MOD_A': completing unpatching transition
+livepatch: shadow id 90 ('counter'): released by $MOD_A/vmlinux, refcount 0
+$MOD_A: dtor <2> value 13
+$MOD_A: dtor <1> value 12
+$MOD_A: dtor <0> value 11
+livepatch: shadow id 90 ('counter'): 3 variables freed
+livepatch: '$MOD_A': unpatching complete
+% rmmod $MOD_A
+% rmmod $MOD_ORPHANS"
+
+
+# - writing a referenced id collects its variables through the type's
+#   destructor; the reference stays, other ids keep their variables
+# - writing "orphans" collects the variables of the ids nobody references
+#   (no destructor: no type gives one), and leaves the referenced id
+# - the patch goes on: unpatching it finds nothing left to free
+
+start_test "gc collects an id, then the ids nobody references"
+
+load_lp $MOD_A
+load_mod $MOD_ORPHANS
+
+gc 90
+check_shadow_type $MOD_A vmlinux 90 counter 1 0 0 $MOD_A/vmlinux
+check_shadow_registry 90 "90 counter 1 0 0"
+check_shadow_registry 96 "96 - 0 2 8"
+check_shadow_registry 97 "97 - 0 1 8"
+
+gc orphans
+check_shadow_registry 90 "90 counter 1 0 0"
+check_shadow_registry 96
+check_shadow_registry 97
+
+disable_lp $MOD_A
+unload_lp $MOD_A
+unload_mod $MOD_ORPHANS
+
+check_result "% insmod test_modules/$MOD_A.ko
+livepatch: enabling patch '$MOD_A'
+livepatch: '$MOD_A': initializing patching transition
+livepatch: shadow id 90 ('counter'): referenced by $MOD_A/vmlinux, refcount 1
+livepatch: '$MOD_A': starting patching transition
+livepatch: '$MOD_A': completing patching transition
+$MOD_A: post_patch: <0> allocated value 11
+$MOD_A: post_patch: <1> allocated value 12
+$MOD_A: post_patch: <2> allocated value 13
+livepatch: '$MOD_A': patching complete
+% insmod test_modules/$MOD_ORPHANS.ko
+$MOD_ORPHANS: allocated two variables of id 96 and one of id 97
+$MOD_A: dtor <2> value 13
+$MOD_A: dtor <1> value 12
+$MOD_A: dtor <0> value 11
+livepatch: shadow id 90 ('counter'): gc: 3 variables freed, refcount 1
+livepatch: shadow id 96 (''): gc: 2 variables freed, refcount 0
+livepatch: shadow id 97 (''): gc: 1 variables freed, refcount 0
+livepatch: gc: 3 orphan variables freed
+% echo 0 > /sys/kernel/livepatch/$MOD_A/enabled
+livepatch: '$MOD_A': initializing unpatching transition
+livepatch: '$MOD_A': starting unpatching transition
+livepatch: '$MOD_A': completing unpatching transition
+livepatch: shadow id 90 ('counter'): released by $MOD_A/vmlinux, refcount 0
+livepatch: shadow id 90 ('counter'): 0 variables freed
+livepatch: '$MOD_A': unpatching complete
+% rmmod $MOD_A
+% rmmod $MOD_ORPHANS"
+
+exit 0
