@@ -9,6 +9,8 @@
 #   host   host-side bats files (tests/bats/host)
 #   guest  the VM: upstream livepatch selftests and in-guest bats
 #          (tests/guest-suite.sh), plus the kernel log check of that run
+#   nodebug  the kernel without CONFIG_LIVEPATCH_SHADOW_DEBUG, in the VM:
+#          tests/bats/nodebug, plus the kernel log check of that run
 
 set -uo pipefail
 # shellcheck source=harness/lib.sh
@@ -33,31 +35,55 @@ stage() {
 	fi
 }
 
-# The VM stage: its TAP comes from the guest's own output file, not from the
-# console, where kernel messages may interleave.
-guest() {
-	local out="$RESULTS/vm" rc=0 reports
+# vm_suite NAME CMD...: run CMD in the VM booted with the kernel of $OBJ.
+# Its TAP comes from the guest's own output file, not from the console,
+# where kernel messages may interleave.
+vm_suite() {
+	local name=$1 out="$RESULTS/$1-vm" rc=0 reports
 
-	"$HARNESS/vm.sh" --out "$out" -- "$TOP/tests/guest-suite.sh" >"$RESULTS/vm.log" 2>&1 || rc=$?
+	shift
+	"$HARNESS/vm.sh" --out "$out" -- "$@" >"$out.log" 2>&1 || rc=$?
 	[ -f "$out/output" ] && cat "$out/output"
 	if [ -f "$out/status" ]; then
-		echo "ok - vm: guest suite ran to the end"
+		echo "ok - $name: guest suite ran to the end"
 	else
-		echo "not ok - vm: guest suite did not finish (exit $rc)"
-		tail -n 40 "$RESULTS/vm.log" | sed 's/^/# /'
+		echo "not ok - $name: guest suite did not finish (exit $rc)"
+		tail -n 40 "$out.log" | sed 's/^/# /'
 	fi
 	if reports=$("$HARNESS/scan-log.sh" "$out/console" "$out/dmesg"); then
-		echo "ok - vm: kernel log has no oops, BUG, WARNING, lockdep, KASAN or kmemleak report"
+		echo "ok - $name: kernel log has no oops, BUG, WARNING, lockdep, KASAN or kmemleak report"
 	else
-		echo "not ok - vm: kernel log has reports"
+		echo "not ok - $name: kernel log has reports"
 		echo "$reports" | head -n 40 | sed 's/^/# /'
 	fi
 	return "$(cat "$out/status" 2>/dev/null || echo 1)"
 }
 
+# The debug kernel of build/obj: KUnit, the selftests, the in-guest bats.
+guest() {
+	vm_suite guest "$TOP/tests/guest-suite.sh"
+}
+
+# The same kernel without CONFIG_LIVEPATCH_SHADOW_DEBUG, in build/obj-nodebug
+# (seeded from build/obj, so only what the option changes is rebuilt).
+nodebug() {
+	local log="$RESULTS/nodebug-build.log"
+
+	export OBJ="$BUILD/obj-nodebug"
+	# shellcheck source=harness/lib.sh # again, for the paths under $OBJ
+	. "$HARNESS/lib.sh"
+	if ! "$HARNESS/kbuild.sh" base.config livepatch.config nodebug.config >"$log" 2>&1; then
+		echo "not ok - nodebug: kernel build failed"
+		tail -n 40 "$log" | sed 's/^/# /'
+		return 1
+	fi
+	echo "ok - nodebug: kernel built without CONFIG_LIVEPATCH_SHADOW_DEBUG"
+	vm_suite nodebug bats --tap "$TOP/tests/bats/nodebug"
+}
+
 # KLP_CHECK_STAGES="lint guest" runs only those stages (for development).
 want() {
-	[[ " ${KLP_CHECK_STAGES:-lint host guest} " == *" $1 "* ]]
+	[[ " ${KLP_CHECK_STAGES:-lint host guest nodebug} " == *" $1 "* ]]
 }
 
 main() {
@@ -73,6 +99,7 @@ main() {
 	want lint && stage lint "$HARNESS/lint.sh"
 	want host && stage host bats --tap "$TOP/tests/bats/host"
 	want guest && stage guest guest
+	want nodebug && stage nodebug nodebug
 
 	msg "done in $((SECONDS - start)) s; results in $RESULTS"
 	"$HARNESS/tap-summary.sh" "$RESULTS"/*.tap

@@ -7,6 +7,8 @@
 # selftest scripts under build/obj/stage.
 #
 # Usage: kbuild.sh [FRAGMENT...]   (default: base.config livepatch.config)
+# A variant builds in its own directory: OBJ=build/obj-nodebug kbuild.sh
+# base.config livepatch.config nodebug.config
 
 set -euo pipefail
 # shellcheck source=harness/lib.sh
@@ -16,26 +18,35 @@ FRAGMENTS=("$@")
 [ ${#FRAGMENTS[@]} -gt 0 ] || FRAGMENTS=(base.config livepatch.config)
 
 # Every CONFIG_X=v and "# CONFIG_X is not set" line of the fragments must be in
-# the final .config; merge_config.sh silently drops unmet ones.
+# the final .config; merge_config.sh silently drops unmet ones. A later
+# fragment overrides an option an earlier one sets.
 verify_config() {
-	local frag line missing=()
+	local frag line opt missing=()
+	local -A want=()
+	local -a order=()
 
 	for frag in "$@"; do
 		while IFS= read -r line; do
 			case "$line" in
-			CONFIG_*=*|'# CONFIG_'*' is not set') ;;
+			CONFIG_*=*) opt=${line%%=*} ;;
+			'# CONFIG_'*' is not set') opt=${line:2:-11} ;;
 			*) continue ;;
 			esac
 			if [[ "$line" == *"=n" ]]; then
 				line="# ${line%=n} is not set"
 			fi
-			if ! grep -qxF -- "$line" "$OBJ/.config"; then
-				case "$line" in
-				'# '*) grep -q "^${line:2:-11}=" "$OBJ/.config" || continue ;;
-				esac
-				missing+=("$line")
-			fi
+			[ -n "${want[$opt]+set}" ] || order+=("$opt")
+			want[$opt]=$line
 		done < "$frag"
+	done
+	for opt in "${order[@]}"; do
+		line=${want[$opt]}
+		grep -qxF -- "$line" "$OBJ/.config" && continue
+		# "is not set" also holds for an option whose menu is off.
+		if [[ "$line" == '# '* ]] && ! grep -q "^$opt=" "$OBJ/.config"; then
+			continue
+		fi
+		missing+=("$line")
 	done
 	if [ ${#missing[@]} -gt 0 ]; then
 		printf 'error: not in the final .config (unmet dependencies?):\n' >&2
@@ -74,6 +85,24 @@ configure() {
 	echo "$stamp" > "$OBJ/.klp-config-stamp"
 }
 
+# seed_obj: a variant's build directory (OBJ=build/obj-<variant>) starts as
+# a copy of build/obj, so that only what its fragments change is rebuilt.
+# objtool's own build records absolute paths; they must name the copy, or a
+# relinked objtool would make every object file out of date.
+seed_obj() {
+	local seed="$BUILD/obj" f
+
+	[ "$OBJ" != "$seed" ] && [ ! -e "$OBJ" ] && [ -f "$seed/.config" ] || return 0
+	msg "seeding $OBJ from $seed"
+	rm -rf "$OBJ.tmp"
+	cp -a "$seed" "$OBJ.tmp"
+	rm -rf "$OBJ.tmp/modroot" "$OBJ.tmp/stage"
+	grep -rlIF --exclude='*.o' -- "$seed/" "$OBJ.tmp/tools" | while IFS= read -r f; do
+		sed -i "s|$seed/|$OBJ/|g" "$f"
+	done
+	mv "$OBJ.tmp" "$OBJ"
+}
+
 # stage_extmod NAME SRCDIR: copy an out-of-tree module directory into the
 # stage (keeping objects of earlier builds) and build it against $OBJ.
 stage_extmod() {
@@ -96,6 +125,7 @@ stage_selftests() {
 main() {
 	local start=$SECONDS
 
+	seed_obj
 	configure
 	msg "building the kernel in $OBJ"
 	kmake bzImage modules

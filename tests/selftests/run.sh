@@ -8,7 +8,8 @@
 # The selftests exit 0 even when a helper they need is missing, and 4 when
 # they skip, so a test passes only if it exits 0, prints at least one
 # "TEST: ... ok" line, and prints no "not ok", SKIP or ERROR line.
-# The output of a failing test follows its TAP line as "# " diagnostics.
+# The output of a failing test follows its TAP line as "# " diagnostics; of
+# a passing test, only the lines it prints as "# " diagnostics (figures).
 
 set -uo pipefail
 
@@ -31,6 +32,7 @@ for t in "${tests[@]}"; do
 	if [ $rc -eq 0 ] && grep -q '^TEST: .* \.\.\. ok$' "$log" &&
 	   ! grep -q -e 'not ok' -e 'SKIP' -e 'ERROR' "$log"; then
 		echo "ok $n selftests: livepatch: $t"
+		grep '^# ' "$log"
 	else
 		echo "not ok $n selftests: livepatch: $t # exit status $rc"
 		sed 's/^/# /' "$log"
