@@ -3,12 +3,14 @@
 #
 # make demo, inside the VM: load the shadow variable samples
 # (livepatch-shadow-mod and its fixes fix1 and fix2, which list their shadow
-# types), show /sys/kernel/livepatch and the registry's reference and
-# collection events, then disable the fixes and watch their variables go.
+# types), show /sys/kernel/livepatch, the registry's list in debugfs and
+# its reference and collection events, then disable the fixes and watch
+# their variables go.
 
 set -euo pipefail
 
 SYSFS=/sys/kernel/livepatch
+TYPES=/sys/kernel/debug/livepatch/shadow/types
 
 modprobe() {
 	command modprobe -d "$KLP_MODROOT" "$@"
@@ -53,6 +55,13 @@ registry_log() {
 		awk '/prevented leak/ { leaks++; next } { print } END { if (leaks) print "(" leaks " SV_LEAK destructor calls: leaks prevented)" }'
 }
 
+# show_types: the registry's own list (CONFIG_LIVEPATCH_SHADOW_DEBUG only).
+show_types() {
+	[ -r "$TYPES" ] || return 0
+	echo "--- $TYPES"
+	column -t < "$TYPES"
+}
+
 mark() {
 	echo "klp-demo: $1" > /dev/kmsg
 }
@@ -69,6 +78,7 @@ wait_transition livepatch_shadow_fix2
 echo "waiting 8 s for the demo module to allocate and check dummies..."
 sleep 8
 show_tree
+show_types
 echo "--- shadow registry events while loading:"
 registry_log load
 
@@ -85,3 +95,4 @@ registry_log fix1
 rmmod livepatch_shadow_fix2 livepatch_shadow_fix1 livepatch_shadow_mod
 echo "--- after disabling and unloading every patch:"
 ls -A "$SYSFS"
+show_types
