@@ -242,6 +242,133 @@ static void klp_shadow_test_unregister_unknown_owner(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, kt_refcount(t.id), 0U);
 }
 
+static void klp_shadow_test_stat_and_owners(struct kunit *test)
+{
+	struct klp_shadow_type t = { .id = KT_ID + 11, .name = "stat" };
+	struct klp_shadow_stat st;
+	char *buf;
+
+	buf = kunit_kzalloc(test, PAGE_SIZE, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+
+	klp_shadow_id_stat(t.id, &st);
+	KUNIT_EXPECT_EQ(test, st.refcount, 0U);
+	KUNIT_EXPECT_EQ(test, st.live, 0UL);
+	KUNIT_EXPECT_EQ(test, st.bytes, 0UL);
+	KUNIT_EXPECT_EQ(test, klp_shadow_id_owners(t.id, buf), 0);
+
+	KUNIT_ASSERT_EQ(test, klp_shadow_register(&t, KT_OWNER_B), 0);
+	KUNIT_ASSERT_EQ(test, klp_shadow_register(&t, KT_OWNER_A), 0);
+	KUNIT_ASSERT_NOT_NULL(test, klp_shadow_type_alloc(&t, kt_parent(1), 8,
+							  GFP_KERNEL, NULL));
+	KUNIT_ASSERT_NOT_NULL(test, klp_shadow_alloc(kt_parent(2), t.id, 16,
+						     GFP_KERNEL, NULL, NULL));
+	klp_shadow_id_stat(t.id, &st);
+	KUNIT_EXPECT_EQ(test, st.refcount, 2U);
+	KUNIT_EXPECT_EQ(test, st.live, 2UL);
+	KUNIT_EXPECT_EQ(test, st.bytes, 24UL);
+	KUNIT_EXPECT_EQ(test, klp_shadow_id_owners(t.id, buf),
+			(ssize_t)strlen(KT_OWNER_A "\n" KT_OWNER_B "\n"));
+	KUNIT_EXPECT_STREQ(test, buf, KT_OWNER_A "\n" KT_OWNER_B "\n");
+
+	klp_shadow_type_free(&t, kt_parent(1));
+	klp_shadow_id_stat(t.id, &st);
+	KUNIT_EXPECT_EQ(test, st.live, 1UL);
+	KUNIT_EXPECT_EQ(test, st.bytes, 16UL);
+
+	klp_shadow_unregister(&t, KT_OWNER_A);
+	klp_shadow_unregister(&t, KT_OWNER_B);
+	klp_shadow_id_stat(t.id, &st);
+	KUNIT_EXPECT_EQ(test, st.refcount, 0U);
+	KUNIT_EXPECT_EQ(test, st.live, 0UL);
+	KUNIT_EXPECT_EQ(test, klp_shadow_id_owners(t.id, buf), 0);
+}
+
+/* More owners than fit in a page: only whole lines are printed. */
+static void klp_shadow_test_owners_fit_a_page(struct kunit *test)
+{
+	struct klp_shadow_type t = { .id = KT_ID + 12, .name = "many" };
+	char owner[KLP_SHADOW_OWNER_LEN];
+	unsigned int i, n = 60, lines = 0;
+	ssize_t len;
+	char *buf;
+
+	buf = kunit_kzalloc(test, PAGE_SIZE, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+	for (i = 0; i < n; i++) {
+		snprintf(owner, sizeof(owner), "%080u/vmlinux", i);
+		KUNIT_ASSERT_EQ(test, klp_shadow_register(&t, owner), 0);
+	}
+
+	len = klp_shadow_id_owners(t.id, buf);
+	KUNIT_EXPECT_GT(test, len, 0);
+	KUNIT_EXPECT_LT(test, len, (ssize_t)PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, buf[len - 1], '\n');
+	for (i = 0; i < len; i++)
+		lines += buf[i] == '\n';
+	KUNIT_EXPECT_EQ(test, (ssize_t)lines * 89, len);
+	KUNIT_EXPECT_EQ(test, lines, (unsigned int)((PAGE_SIZE - 1) / 89));
+
+	for (i = 0; i < n; i++) {
+		snprintf(owner, sizeof(owner), "%080u/vmlinux", i);
+		klp_shadow_unregister(&t, owner);
+	}
+	KUNIT_EXPECT_EQ(test, kt_refcount(t.id), 0U);
+}
+
+#ifdef CONFIG_LIVEPATCH_SHADOW_DEBUG
+static void klp_shadow_test_gc_id(struct kunit *test)
+{
+	struct klp_shadow_type t = {
+		.id = KT_ID + 13, .name = "gc_id", .ctor = kt_ctor, .dtor = kt_dtor,
+	};
+	unsigned long i;
+
+	KUNIT_ASSERT_EQ(test, klp_shadow_register(&t, KT_OWNER_A), 0);
+	for (i = 1; i <= 3; i++)
+		KUNIT_ASSERT_NOT_NULL(test, klp_shadow_type_alloc(&t, kt_parent(i),
+								  sizeof(long), GFP_KERNEL,
+								  (void *)i));
+	KUNIT_EXPECT_EQ(test, klp_shadow_gc_id(t.id), 3L);
+	KUNIT_EXPECT_EQ(test, kt_dtor_calls, 3);
+	KUNIT_EXPECT_EQ(test, kt_dtor_sum, 6UL);
+	KUNIT_EXPECT_EQ(test, kt_refcount(t.id), 1U);
+	KUNIT_EXPECT_EQ(test, kt_live(t.id), 0L);
+	KUNIT_EXPECT_NULL(test, klp_shadow_type_get(&t, kt_parent(1)));
+
+	/* Still referenced, so still usable. */
+	KUNIT_EXPECT_NOT_NULL(test, klp_shadow_type_alloc(&t, kt_parent(1),
+							  sizeof(long), GFP_KERNEL,
+							  (void *)1));
+	klp_shadow_unregister(&t, KT_OWNER_A);
+	KUNIT_EXPECT_EQ(test, kt_dtor_calls, 4);
+	KUNIT_EXPECT_EQ(test, klp_shadow_gc_id(t.id), -EINVAL);
+}
+
+static void klp_shadow_test_gc_orphans(struct kunit *test)
+{
+	struct klp_shadow_type t = { .id = KT_ID + 14, .name = "held", .dtor = kt_dtor };
+	unsigned long orphan = KT_ID + 15;
+
+	KUNIT_ASSERT_EQ(test, klp_shadow_register(&t, KT_OWNER_A), 0);
+	KUNIT_ASSERT_NOT_NULL(test, klp_shadow_type_alloc(&t, kt_parent(1), 8,
+							  GFP_KERNEL, NULL));
+	KUNIT_ASSERT_NOT_NULL(test, klp_shadow_alloc(kt_parent(1), orphan, 8,
+						     GFP_KERNEL, NULL, NULL));
+	KUNIT_ASSERT_NOT_NULL(test, klp_shadow_alloc(kt_parent(2), orphan, 8,
+						     GFP_KERNEL, NULL, NULL));
+
+	KUNIT_EXPECT_EQ(test, klp_shadow_gc_orphans(), 2L);
+	KUNIT_EXPECT_EQ(test, kt_live(orphan), -1L);
+	KUNIT_EXPECT_EQ(test, kt_live(t.id), 1L);
+	KUNIT_EXPECT_EQ(test, kt_dtor_calls, 0);
+	KUNIT_EXPECT_EQ(test, klp_shadow_gc_orphans(), 0L);
+
+	klp_shadow_unregister(&t, KT_OWNER_A);
+	KUNIT_EXPECT_EQ(test, kt_dtor_calls, 1);
+}
+#endif /* CONFIG_LIVEPATCH_SHADOW_DEBUG */
+
 static struct kunit_case klp_shadow_test_cases[] = {
 	KUNIT_CASE(klp_shadow_test_id_api_counts),
 	KUNIT_CASE(klp_shadow_test_refcount_and_owners),
@@ -252,6 +379,12 @@ static struct kunit_case klp_shadow_test_cases[] = {
 	KUNIT_CASE(klp_shadow_test_id_api_vars_collected),
 	KUNIT_CASE(klp_shadow_test_typed_access_needs_reference),
 	KUNIT_CASE(klp_shadow_test_unregister_unknown_owner),
+	KUNIT_CASE(klp_shadow_test_stat_and_owners),
+	KUNIT_CASE(klp_shadow_test_owners_fit_a_page),
+#ifdef CONFIG_LIVEPATCH_SHADOW_DEBUG
+	KUNIT_CASE(klp_shadow_test_gc_id),
+	KUNIT_CASE(klp_shadow_test_gc_orphans),
+#endif
 	{}
 };
 
