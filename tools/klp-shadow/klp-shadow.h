@@ -1,0 +1,113 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * klp-shadow - shared definitions: what the tool reads from sysfs, and the
+ * functions of its parts (tree.c reads, modstate.c asks about modules,
+ * output.c prints, klp-shadow.c drives).
+ */
+#ifndef KLP_SHADOW_H
+#define KLP_SHADOW_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#define ARRAY_SIZE(a)		(sizeof(a) / sizeof((a)[0]))
+/* What tools/include/linux/compiler.h gives tools built in the tree. */
+#define __ks_attr(x)		__attribute__((x))
+#define __printf(a, b)		__ks_attr(format(printf, a, b))
+
+#define KS_DEFAULT_ROOT		"/sys"
+#define KS_LIVEPATCH_DIR	"kernel/livepatch"
+#define KS_DEBUGFS_DIR		"kernel/debug/livepatch/shadow"
+
+enum ks_format {
+	KS_FORMAT_TABLE,
+	KS_FORMAT_JSON,
+	KS_FORMAT_PROMETHEUS,
+};
+
+/* A number read from sysfs; @ok is false if the file was malformed. */
+struct ks_num {
+	unsigned long long val;
+	bool ok;
+};
+
+/**
+ * struct ks_row - one shadow type listed by one object of one patch
+ * @patch:	patch (livepatch module) name
+ * @object:	object name, "vmlinux" or a module
+ * @id:		the type's id
+ * @name:	the type's name, "" if none, NULL if malformed
+ * @refcount:	references on the id in the whole registry
+ * @live:	live variables with the id
+ * @bytes:	bytes of shadow data they hold
+ * @owners:	holders of the references, "<patch>/<object>"
+ * @nr_owners:	entries in @owners
+ * @owners_ok:	the owners file was well formed
+ */
+struct ks_row {
+	char *patch;
+	char *object;
+	unsigned long long id;
+	char *name;
+	struct ks_num refcount;
+	struct ks_num live;
+	struct ks_num bytes;
+	char **owners;
+	size_t nr_owners;
+	bool owners_ok;
+};
+
+struct ks_rows {
+	struct ks_row *v;
+	size_t n;
+	size_t cap;
+};
+
+/* What the kernel says of a module; vmlinux is always loaded. */
+struct ks_modstate {
+	bool loaded;
+	char initstate[16];	/* "live", "coming", "going"; "" if unknown */
+	long refcnt;		/* -1 if unknown */
+};
+
+/**
+ * struct ks_ctx - settings and state of one run
+ * @root:	sysfs root ("/sys" or a captured tree)
+ * @real_sysfs:	@root is the running kernel's /sys (libkmod may be used)
+ * @format:	output format
+ * @pretty:	indented JSON
+ * @status:	exit status of the non-fatal errors so far (0, 1 or 77)
+ * @errors:	non-fatal errors so far
+ */
+struct ks_ctx {
+	const char *root;
+	bool real_sysfs;
+	enum ks_format format;
+	bool pretty;
+	int status;
+	unsigned int errors;
+};
+
+/* klp-shadow.c */
+__printf(3, 4) void ks_error(struct ks_ctx *ctx, int status, const char *fmt, ...);
+__printf(3, 4) int ks_fatal(struct ks_ctx *ctx, int status, const char *fmt, ...);
+__printf(2, 3) char *ks_path(struct ks_ctx *ctx, const char *fmt, ...);
+
+/* tree.c */
+int ks_read_tree(struct ks_ctx *ctx, struct ks_rows *rows);
+void ks_free_rows(struct ks_rows *rows);
+bool ks_parse_id(const char *s, unsigned long long *id);
+int ks_read_file(const char *path, char *buf, size_t size, size_t *len);
+
+/* modstate.c */
+void ks_module_state(struct ks_ctx *ctx, const char *name,
+		     struct ks_modstate *st);
+void ks_module_state_done(void);
+
+/* output.c */
+void ks_print_list(struct ks_ctx *ctx, FILE *f, struct ks_rows *rows);
+void ks_print_stat(struct ks_ctx *ctx, FILE *f, struct ks_rows *rows);
+void ks_print_error_json(FILE *f, const char *msg);
+
+#endif /* KLP_SHADOW_H */
