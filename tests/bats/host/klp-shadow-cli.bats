@@ -1,0 +1,152 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0
+#
+# klp-shadow's command line: help, usage and version, command prefixes,
+# usage errors, installation, and the help, the man page and the bash
+# completion naming the same commands and options.
+
+load ../test_helper/common
+load ../test_helper/klp-shadow
+
+MAN=$KLP_TOP/tools/klp-shadow/klp-shadow.8
+COMPLETION=$KLP_TOP/tools/klp-shadow/bash-completion/klp-shadow
+
+setup() {
+	ks_setup
+	ROOT=$DEMO
+}
+
+@test "--help, -? and help print the help and exit 0" {
+	run "$KS" --help
+	assert_success
+	assert_line --index 0 "Usage: klp-shadow [OPTION...] COMMAND [ARG...]"
+	assert_line "  list [SELECTOR]   one row per patch, object and shadow type"
+	[ "$("$KS" -?)" = "$output" ]
+	[ "$("$KS" help)" = "$output" ]
+}
+
+@test "--usage prints a short usage and exits 0" {
+	run "$KS" --usage
+	assert_success
+	assert_line --index 0 --partial "Usage: klp-shadow [-jp?V] [-o FORMAT]"
+}
+
+@test "--version, -V and version print the version" {
+	run "$KS" --version
+	assert_success
+	assert_output "klp-shadow 0.1"
+	[ "$("$KS" -V)" = "klp-shadow 0.1" ]
+	[ "$("$KS" version)" = "klp-shadow 0.1" ]
+}
+
+@test "unique prefixes of commands work" {
+	[ "$(ks l)" = "$(ks list)" ]
+	[ "$(ks -j st 2)" = "$(ks -j stat 2)" ]
+	[ "$(ks v)" = "klp-shadow 0.1" ]
+}
+
+@test "an ambiguous prefix is refused naming the candidates, 64" {
+	run ks ""
+	assert_equal "$status" 64
+	assert_output "klp-shadow: error: ambiguous command '': list, stat, gc, help, version"
+}
+
+@test "an unknown command, a missing command or a bad option exits 64" {
+	run ks frobnicate
+	assert_equal "$status" 64
+	assert_output "klp-shadow: error: unknown command 'frobnicate' (see --help)"
+	run ks
+	assert_equal "$status" 64
+	run ks --frobnicate list
+	assert_equal "$status" 64
+	run ks -o xml list
+	assert_equal "$status" 64
+	run ks --interval 0 list
+	assert_equal "$status" 64
+	run ks --count 2 list
+	assert_equal "$status" 64
+	run ks list a b
+	assert_equal "$status" 64
+}
+
+@test "options may follow the command" {
+	[ "$(ks list -j)" = "$(ks -j list)" ]
+}
+
+@test "in JSON mode a usage error is a JSON document on stdout" {
+	run --separate-stderr ks -j frobnicate
+	assert_equal "$status" 64
+	[ "$(jq -r .error <<< "$output")" = "unknown command 'frobnicate' (see --help)" ]
+}
+
+@test "make install puts the binary, man page and completion under DESTDIR and PREFIX" {
+	make -s -C "$KLP_TOP/tools/klp-shadow" O="$BATS_TEST_TMPDIR/obj" \
+		DESTDIR="$BATS_TEST_TMPDIR/dest" PREFIX=/opt/ks install
+	run bash -c "find '$BATS_TEST_TMPDIR/dest' -type f -printf '%m %P\n' | sort"
+	assert_output "$(printf '%s\n' '755 opt/ks/sbin/klp-shadow' \
+		'644 opt/ks/share/man/man8/klp-shadow.8' \
+		'644 opt/ks/share/bash-completion/completions/klp-shadow' | sort)"
+	[ "$("$BATS_TEST_TMPDIR/dest/opt/ks/sbin/klp-shadow" version)" = "klp-shadow 0.1" ]
+}
+
+@test "building without libkmod or pkg-config says to install libkmod-dev" {
+	run make -C "$KLP_TOP/tools/klp-shadow" O="$BATS_TEST_TMPDIR/obj" PKG_CONFIG=false
+	assert_failure
+	assert_output --partial "klp-shadow needs libkmod and pkg-config: install libkmod-dev and pkg-config"
+	[ ! -e "$BATS_TEST_TMPDIR/obj/klp-shadow" ]
+}
+
+# The commands and the long options each source names, sorted.
+help_words() {
+	"$KS" --help | sed -n '/^Commands/,/^$/p' | awk '/^  [a-z]/ { print $1 }'
+	"$KS" --help | grep -oE -- '--[a-z][a-z-]+' | grep -v -- '--help.$'
+}
+
+man_words() {
+	sed -n '/^\.SH SYNOPSIS/,/^\.SH DESCRIPTION/p' "$MAN" |
+		sed 's/\\-/-/g; s/\\f[BIR]//g; s/^\.B //' |
+		grep -oE -- '--[a-z][a-z-]+|^klp-shadow [a-z]+|^[a-z]+$' |
+		sed 's/^klp-shadow //'
+}
+
+completion_words() {
+	# shellcheck source=tools/klp-shadow/bash-completion/klp-shadow
+	. "$COMPLETION"
+	local -a words
+
+	# shellcheck disable=SC2154 # set by the completion file
+	read -ra words <<< "$_klp_shadow_commands $_klp_shadow_options"
+	printf '%s\n' "${words[@]}"
+}
+
+@test "--help, the man page synopsis and the completion name the same commands and options" {
+	local help man comp
+
+	help=$(help_words | sort -u)
+	man=$(man_words | sort -u)
+	comp=$(completion_words | sort -u)
+	[ -n "$help" ]
+	assert_equal "$man" "$help"
+	assert_equal "$comp" "$help"
+	run echo "$help"
+	assert_line list
+	assert_line --sysfs-root
+}
+
+@test "the completion completes commands, options and, from -j list, selectors and ids" {
+	# shellcheck source=tools/klp-shadow/bash-completion/klp-shadow
+	. "$COMPLETION"
+	complete_words() {
+		COMP_WORDS=("$@")
+		COMP_CWORD=$(($# - 1))
+		COMPREPLY=()
+		_klp_shadow
+		echo "${COMPREPLY[*]}"
+	}
+	[ "$(complete_words "$KS" s)" = "stat" ]
+	[ "$(complete_words "$KS" --pre)" = "--pretty" ]
+	[ "$(complete_words "$KS" --sysfs-root "$ROOT" list livepatch_shadow_fix2/)" = \
+	  "livepatch_shadow_fix2/livepatch_shadow_mod livepatch_shadow_fix2/livepatch_shadow_mod/1 livepatch_shadow_fix2/livepatch_shadow_mod/2" ]
+	[ "$(complete_words "$KS" --sysfs-root "$ROOT" stat "")" = "1 2" ]
+	[ "$(complete_words "$KS" --sysfs-root "$ROOT" gc o)" = "orphans" ]
+}

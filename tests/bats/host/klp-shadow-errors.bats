@@ -1,0 +1,159 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0
+#
+# klp-shadow on broken, partial and changing trees: every exit code, error
+# messages naming the path and the reason, and the rest still printed.
+# shellcheck disable=SC2154 # $stderr comes from bats' run --separate-stderr
+
+load ../test_helper/common
+load ../test_helper/klp-shadow
+
+TYPE1=kernel/livepatch/livepatch_shadow_fix1/livepatch_shadow_mod/shadow_types/1
+
+setup() {
+	ks_setup
+	copy_demo
+}
+
+# as_nobody ARGS...: run klp-shadow as an unprivileged user on a copy of
+# the tree that user may read.
+as_nobody() {
+	setpriv --reuid=nobody --regid=nogroup --clear-groups "$KS" --sysfs-root "$ROOT" "$@"
+}
+
+nobody_tree() {
+	local dir
+
+	dir=$(mktemp -d /tmp/klp-shadow-nobody.XXXXXX)
+	chmod 755 "$dir"
+	cp -r "$DEMO" "$dir/sys"
+	chmod -R a+rX "$dir"
+	ROOT=$dir/sys
+	NOBODY_DIR=$dir
+}
+
+teardown() {
+	[ -z "${NOBODY_DIR:-}" ] || rm -rf "$NOBODY_DIR"
+}
+
+@test "no kernel/livepatch directory exits 69 naming the path" {
+	missing_tree
+	run ks list
+	assert_equal "$status" 69
+	assert_output "klp-shadow: error: $ROOT/kernel/livepatch: no such directory: kernel without livepatch"
+}
+
+@test "a kernel without shadow_types support (kallsyms beside the tree) exits 69" {
+	mkdir -p "$BATS_TEST_TMPDIR/proc"
+	printf 'ffffffff81000000 T _stext\nffffffff81000100 T klp_enable_patch\n' > "$BATS_TEST_TMPDIR/proc/kallsyms"
+	run ks list
+	assert_equal "$status" 69
+	assert_output --partial "kernel without shadow_types support"
+	printf 'ffffffff81000200 T klp_shadow_register\n' >> "$BATS_TEST_TMPDIR/proc/kallsyms"
+	run ks list
+	assert_success
+}
+
+@test "in JSON mode a fatal error is also a JSON document on stdout" {
+	missing_tree
+	run --separate-stderr ks -j list
+	assert_equal "$status" 69
+	[ "$(jq -r .error <<< "$output")" = "$ROOT/kernel/livepatch: no such directory: kernel without livepatch" ]
+	assert_equal "$stderr" "klp-shadow: error: $ROOT/kernel/livepatch: no such directory: kernel without livepatch"
+}
+
+@test "a malformed number is reported with its path, the rest is printed, exit 1" {
+	echo "lots" > "$ROOT/$TYPE1/live"
+	run --separate-stderr ks -j list
+	assert_equal "$status" 1
+	assert_equal "$stderr" "klp-shadow: error: $ROOT/$TYPE1/live: malformed value 'lots'"
+	[ "$(jq -c '[.[] | .live]' <<< "$output")" = "[null,13,12]" ]
+	run --separate-stderr ks list
+	assert_equal "$status" 1
+	assert_line --index 1 --regexp '^livepatch_shadow_fix1 .* 2 +\? +104 '
+}
+
+@test "truncated values (no newline, empty, half a line) are malformed, exit 1" {
+	printf '13' > "$ROOT/$TYPE1/live"
+	: > "$ROOT/$TYPE1/bytes"
+	printf 'le' > "$ROOT/$TYPE1/name"
+	printf 'livepatch_shadow_fix1/livepatch_shadow_mod\nlivepatch_sh' > "$ROOT/$TYPE1/owners"
+	run --separate-stderr ks -j list
+	assert_equal "$status" 1
+	[ "$(jq -c '.[0] | [.name, .live, .bytes, .owners]' <<< "$output")" = "[null,null,null,null]" ]
+	[ "$(jq -c '.[1].live' <<< "$output")" = 13 ]
+	[ "$(grep -c "malformed" <<< "$stderr")" = 4 ]
+}
+
+@test "a number with junk around it or too big is malformed" {
+	for bad in " 2" "2 " "+2" "0x2" "-1" "99999999999999999999999" "2"$'\n'"3"; do
+		printf '%s\n' "$bad" > "$ROOT/$TYPE1/refcount"
+		run ks -j list
+		assert_equal "$status" 1
+	done
+}
+
+@test "a shadow_types entry that is not an id is reported and skipped" {
+	mkdir "$ROOT/kernel/livepatch/livepatch_shadow_fix1/livepatch_shadow_mod/shadow_types/x1"
+	run --separate-stderr ks -j list
+	assert_equal "$status" 1
+	assert_equal "$stderr" "klp-shadow: error: $ROOT/kernel/livepatch/livepatch_shadow_fix1/livepatch_shadow_mod/shadow_types/x1: not a shadow type id"
+	[ "$(jq length <<< "$output")" = 3 ]
+}
+
+@test "an unreadable file exits 77 naming it, and the rest is printed" {
+	nobody_tree
+	chmod 000 "$ROOT/$TYPE1/owners"
+	run --separate-stderr as_nobody -j list
+	assert_equal "$status" 77
+	assert_equal "$stderr" "klp-shadow: error: $ROOT/$TYPE1/owners: Permission denied"
+	[ "$(jq -c '[.[] | .owners | length]' <<< "$output")" = "[0,2,1]" ]
+	[ "$(jq -c '.[0].owners' <<< "$output")" = null ]
+}
+
+@test "an unreadable livepatch directory exits 77" {
+	nobody_tree
+	chmod 700 "$ROOT/kernel/livepatch"
+	run as_nobody list
+	assert_equal "$status" 77
+	assert_output "klp-shadow: error: $ROOT/kernel/livepatch: Permission denied"
+}
+
+@test "permission errors win over malformed values: exit 77" {
+	nobody_tree
+	echo "x" > "$ROOT/$TYPE1/live"
+	chmod 000 "$ROOT/$TYPE1/bytes"
+	run as_nobody list
+	assert_equal "$status" 77
+}
+
+@test "a patch that vanished between listing and reading is skipped without an error" {
+	mv "$ROOT/kernel/livepatch/livepatch_shadow_fix1" "$BATS_TEST_TMPDIR/gone"
+	ln -s "$BATS_TEST_TMPDIR/gone-for-good" "$ROOT/kernel/livepatch/livepatch_shadow_fix1"
+	run --separate-stderr ks -j list
+	assert_success
+	assert_equal "$stderr" ""
+	[ "$(jq -c '[.[] | .patch]' <<< "$output")" = '["livepatch_shadow_fix2","livepatch_shadow_fix2"]' ]
+}
+
+@test "a patch whose type files vanished mid-walk leaves no half row" {
+	rm "$ROOT/$TYPE1/live" "$ROOT/$TYPE1/bytes"
+	run --separate-stderr ks -j list
+	assert_success
+	assert_equal "$stderr" ""
+	[ "$(jq -c '[.[] | .patch]' <<< "$output")" = '["livepatch_shadow_fix2","livepatch_shadow_fix2"]' ]
+}
+
+@test "a value longer than a sysfs page is malformed" {
+	head -c 5000 /dev/zero | tr '\0' 7 > "$ROOT/$TYPE1/live"
+	run --separate-stderr ks -j list
+	assert_equal "$status" 1
+	assert_equal "$stderr" "klp-shadow: error: $ROOT/$TYPE1/live: longer than 4096 bytes"
+}
+
+@test "an empty livepatch directory in a real-looking tree is fine" {
+	empty_tree
+	run ks stat
+	assert_success
+	assert_output ""
+}

@@ -1,0 +1,138 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0
+#
+# What monitoring agents use: Prometheus text format checked by promtool and
+# scraped by a real node_exporter, files written atomically, repeated runs.
+
+load ../test_helper/common
+load ../test_helper/klp-shadow
+
+setup() {
+	ks_setup
+	ROOT=$DEMO
+}
+
+teardown() {
+	if [ -n "${EXPORTER_PID:-}" ]; then
+		kill "$EXPORTER_PID" 2>/dev/null || true
+		wait "$EXPORTER_PID" 2>/dev/null || true
+	fi
+}
+
+@test "-o prometheus prints sorted gauges with HELP and TYPE that promtool accepts" {
+	run ks -o prometheus list
+	assert_success
+	assert_line '# TYPE klp_shadow_live_variables gauge'
+	assert_line 'klp_shadow_live_variables{id="2",name="counter",object="livepatch_shadow_mod",patch="livepatch_shadow_fix2"} 12'
+	assert_line 'klp_shadow_refcount{id="1",name="leak",object="livepatch_shadow_mod",patch="livepatch_shadow_fix1"} 2'
+	assert_line 'klp_shadow_types 3'
+	assert_line 'klp_shadow_read_errors 0'
+	[ "$(grep -c '^# HELP ' <<< "$output")" = "$(grep -c '^# TYPE ' <<< "$output")" ]
+	[ "$(grep '^# TYPE' <<< "$output" | sort)" = "$(grep '^# TYPE' <<< "$output")" ]
+	[ "$(grep -v '^#' <<< "$output")" = "$(grep -v '^#' <<< "$output" | LC_ALL=C sort)" ]
+	run promtool check metrics <<< "$output"
+	assert_success
+}
+
+@test "label values with quotes, backslashes and newlines are escaped" {
+	empty_tree
+	fixture_type "$ROOT" p vmlinux 7 'a"b\c' 1 1 8 p/vmlinux
+	run ks -o prometheus list
+	assert_success
+	assert_line 'klp_shadow_bytes{id="7",name="a\"b\\c",object="vmlinux",patch="p"} 8'
+	run promtool check metrics <<< "$output"
+	assert_success
+}
+
+@test "malformed values are left out of the metrics and counted in read_errors" {
+	copy_demo
+	echo bad > "$ROOT/kernel/livepatch/livepatch_shadow_fix1/livepatch_shadow_mod/shadow_types/1/live"
+	run --separate-stderr ks -o prometheus list
+	assert_equal "$status" 1
+	assert_line 'klp_shadow_read_errors 1'
+	refute_line --partial 'klp_shadow_live_variables{id="1",name="leak",object="livepatch_shadow_mod",patch="livepatch_shadow_fix1"}'
+	run promtool check metrics <<< "$output"
+	assert_success
+}
+
+@test "an empty tree still gives valid metrics" {
+	empty_tree
+	run ks -o prometheus list
+	assert_success
+	assert_line 'klp_shadow_types 0'
+	run promtool check metrics <<< "$output"
+	assert_success
+}
+
+@test "--write replaces the file through a temporary file that does not end in .prom" {
+	local dir=$BATS_TEST_TMPDIR/textfile
+
+	mkdir "$dir"
+	echo old > "$dir/klp.prom"
+	run strace -f -e trace=openat,rename,renameat,renameat2,fsync -o "$BATS_TEST_TMPDIR/trace" \
+		"$KS" --sysfs-root "$ROOT" -o prometheus --write "$dir/klp.prom" list
+	assert_success
+	assert_output ""
+	[ "$(cat "$dir/klp.prom")" = "$(ks -o prometheus list)" ]
+	[ "$(ls -A "$dir")" = "klp.prom" ]
+	run grep -E 'rename|fsync|O_CREAT' "$BATS_TEST_TMPDIR/trace"
+	assert_line --regexp "openat\(.*\"$dir/\.klp-shadow\.[A-Za-z0-9]{6}\", O_RDWR\|O_CREAT\|O_EXCL"
+	assert_line --regexp "rename(at2?)?\(.*\"$dir/\.klp-shadow\.[A-Za-z0-9]{6}\".*\"$dir/klp.prom\""
+	[ "$(grep -c fsync "$BATS_TEST_TMPDIR/trace")" -ge 1 ]
+	# the file's fsync comes before the rename
+	[ "$(grep -nE 'fsync|rename' "$BATS_TEST_TMPDIR/trace" | head -n 1 | grep -c fsync)" = 1 ]
+}
+
+@test "--write to a directory that does not exist fails and leaves nothing" {
+	run ks --write "$BATS_TEST_TMPDIR/nodir/x.prom" -o prometheus list
+	assert_equal "$status" 1
+	assert_output --partial "$BATS_TEST_TMPDIR/nodir/x.prom: cannot create a temporary file beside it"
+}
+
+@test "--interval with --count repeats; in JSON mode one document per line" {
+	run ks -p --interval 0.1 --count 3 list
+	assert_success
+	[ "${#lines[@]}" = 3 ]
+	for line in "${lines[@]}"; do
+		[ "$(jq length <<< "$line")" = 3 ]
+	done
+}
+
+@test "--interval re-reads the tree every time" {
+	local file
+
+	copy_demo
+	file=$ROOT/kernel/livepatch/livepatch_shadow_fix2/livepatch_shadow_mod/shadow_types/2/live
+	# the value changes after the first run, before the last
+	(sleep 1; echo 99 > "$file") &
+	run ks -j --interval 0.5 --count 5 list livepatch_shadow_fix2/livepatch_shadow_mod/2
+	wait
+	assert_success
+	[ "${#lines[@]}" = 5 ]
+	[ "$(jq -c '.[0].live' <<< "${lines[0]}")" = 12 ]
+	[ "$(jq -c '.[0].live' <<< "${lines[4]}")" = 99 ]
+}
+
+@test "a real node_exporter serves our series from the file --write put in its textfile directory" {
+	local dir=$BATS_TEST_TMPDIR/textfile port metrics
+
+	mkdir "$dir"
+	run ks -o prometheus --write "$dir/klp_shadow.prom" list
+	assert_success
+	port=$((20000 + RANDOM % 20000))
+	prometheus-node-exporter --web.listen-address="127.0.0.1:$port" \
+		--collector.disable-defaults --collector.textfile \
+		--collector.textfile.directory="$dir" >"$BATS_TEST_TMPDIR/exporter.log" 2>&1 &
+	EXPORTER_PID=$!
+	for _ in $(seq 50); do
+		metrics=$(curl -sf "http://127.0.0.1:$port/metrics") && break
+		sleep 0.2
+	done
+	[ -n "$metrics" ] || fail "node_exporter did not answer: $(cat "$BATS_TEST_TMPDIR/exporter.log")"
+	run grep '^klp_shadow_' <<< "$metrics"
+	assert_line 'klp_shadow_live_variables{id="1",name="leak",object="livepatch_shadow_mod",patch="livepatch_shadow_fix1"} 13'
+	assert_line 'klp_shadow_bytes{id="2",name="counter",object="livepatch_shadow_mod",patch="livepatch_shadow_fix2"} 48'
+	assert_line 'klp_shadow_types 3'
+	run grep 'node_textfile_scrape_error' <<< "$metrics"
+	assert_line 'node_textfile_scrape_error 0'
+}
