@@ -5,15 +5,16 @@
 
 H := harness
 
-.PHONY: all demo check lint kernel source shell deps clean distclean help
+.PHONY: all demo check lint kernel tool source shell deps clean distclean help
 
-all: kernel
+all: kernel tool
 
 help:
 	@echo "make demo       build, boot the VM, load livepatches, show the registry"
 	@echo "make check      every test; last line: N passed, N failed"
 	@echo "make lint       static checks only (after make kernel)"
 	@echo "make kernel     prepare the source and build kernel and test modules"
+	@echo "make tool       build tools/klp-shadow into build/klp-shadow"
 	@echo "make shell      boot the VM to an interactive shell"
 	@echo "make clean      remove the kernel build output (keeps the source)"
 	@echo "make distclean  remove build/ entirely"
@@ -33,6 +34,9 @@ source: deps
 kernel: source
 	@$(H)/kbuild.sh
 
+tool:
+	@$(MAKE) -s -C tools/klp-shadow O=$(CURDIR)/build/klp-shadow WERROR=1
+
 lint:
 	@$(H)/lint.sh
 
@@ -40,7 +44,7 @@ shell: kernel
 	@$(H)/vm.sh --shell
 
 clean:
-	rm -rf build/obj build/results build/vm.*
+	rm -rf build/obj build/obj-* build/klp-shadow build/results build/vm.*
 
 distclean:
 	rm -rf build

@@ -92,6 +92,8 @@ main() {
 	"$HARNESS/deps.sh" || exit 1
 	"$HARNESS/ksrc.sh" || exit 1
 	"$HARNESS/kbuild.sh" || exit 1
+	msg "building tools/klp-shadow"
+	make -s -C "$TOP/tools/klp-shadow" O="$BUILD/klp-shadow" WERROR=1 || exit 1
 	msg "testing kernel $(kernel_release)"
 	rm -rf "$RESULTS"
 	mkdir -p "$RESULTS"

@@ -1,8 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# make demo: build the kernel, boot it, load livepatch modules and show the
-# livepatch sysfs tree of the running VM.
+# make demo: build the kernel and klp-shadow, boot the kernel, load livepatch
+# modules and show the registry: sysfs, debugfs and klp-shadow.
 
 set -euo pipefail
 # shellcheck source=harness/lib.sh
@@ -11,4 +11,5 @@ set -euo pipefail
 "$HARNESS/deps.sh"
 "$HARNESS/ksrc.sh"
 "$HARNESS/kbuild.sh"
+make -s -C "$TOP/tools/klp-shadow" O="$BUILD/klp-shadow" WERROR=1
 exec "$HARNESS/vm.sh" --timeout 300 -- "$HARNESS/guest/demo.sh"

@@ -15,6 +15,7 @@ PACKAGES=(
 	bats bats-assert bats-support bats-file
 	procps util-linux coreutils
 	shellcheck jq libkmod-dev pkg-config
+	prometheus prometheus-node-exporter curl strace	# the tool's output tests
 )
 
 missing=()

@@ -39,9 +39,14 @@ kernel_c_files() {
 		'tests/*.[ch]' | sed "s|^|$TOP/|")
 }
 
+# Run shellcheck on FILE from the top, where .shellcheckrc's paths start.
+shellcheck_in_top() {
+	(cd "$TOP" && shellcheck -x "$1")
+}
+
 shell_files() {
 	(cd "$TOP" && git ls-files --cached --others --exclude-standard -- \
-		'*.sh' '*.bash' '*.bats' '.ci/run' | sed "s|^|$TOP/|")
+		'*.sh' '*.bash' '*.bats' '.ci/run' 'tools/klp-shadow/bash-completion/*' | sed "s|^|$TOP/|")
 }
 
 # checkpatch ARGS...: checkpatch.pl --strict in the tree, with Debian's python3
@@ -99,7 +104,7 @@ main() {
 	tap "sparse and W=1 on kernel/livepatch" sparse_w1
 	tap "get_abi.pl validate Documentation/ABI" get_abi
 	while read -r f; do
-		tap "shellcheck ${f#"$TOP"/}" shellcheck -x "$f"
+		tap "shellcheck ${f#"$TOP"/}" shellcheck_in_top "$f"
 	done < <(shell_files)
 	[ $failed -eq 0 ]
 }

@@ -3,9 +3,9 @@
 #
 # make demo, inside the VM: load the shadow variable samples
 # (livepatch-shadow-mod and its fixes fix1 and fix2, which list their shadow
-# types), show /sys/kernel/livepatch, the registry's list in debugfs and
-# its reference and collection events, then disable the fixes and watch
-# their variables go.
+# types), show /sys/kernel/livepatch, the registry's list in debugfs, what
+# klp-shadow list and stat say, and the registry's reference and collection
+# events, then disable the fixes and watch their variables go.
 
 set -euo pipefail
 
@@ -79,6 +79,10 @@ echo "waiting 8 s for the demo module to allocate and check dummies..."
 sleep 8
 show_tree
 show_types
+echo "--- klp-shadow list"
+"$KLP_TOP/build/klp-shadow/klp-shadow" list
+echo "--- klp-shadow stat"
+"$KLP_TOP/build/klp-shadow/klp-shadow" stat
 echo "--- shadow registry events while loading:"
 registry_log load
 
