@@ -5,13 +5,14 @@
 
 H := harness
 
-.PHONY: all demo check lint kernel tool source shell deps clean distclean help
+.PHONY: all demo check bench lint kernel tool source shell deps clean distclean help
 
 all: kernel tool
 
 help:
 	@echo "make demo       build, boot the VM, load livepatches, show the registry"
 	@echo "make check      every test; last line: N passed, N failed"
+	@echo "make bench      ours against pristine upstream 6.12, in QEMU (see BENCHMARKS.md)"
 	@echo "make lint       static checks only (after make kernel)"
 	@echo "make kernel     prepare the source and build kernel and test modules"
 	@echo "make tool       build tools/klp-shadow into build/klp-shadow"
@@ -24,6 +25,9 @@ demo:
 
 check:
 	@$(H)/check.sh
+
+bench:
+	@$(H)/bench.sh
 
 deps:
 	@$(H)/deps.sh

@@ -63,7 +63,7 @@ configure() {
 	done
 	# Regenerating the config costs half a minute: skip it when neither
 	# the fragments, the source nor our Kconfig changes changed.
-	stamp=$( (cat "${paths[@]}" "$SRC/.git/klp-source-id"
+	stamp=$( (cat "${paths[@]}"; git -C "$SRC" rev-parse HEAD
 		  cd "$SRC" && git ls-files -m -o --exclude-standard -- '*Kconfig*' |
 		  xargs -r cat) | sha1sum)
 	if [ -f "$OBJ/.config" ] && [ "$(cat "$OBJ/.klp-config-stamp" 2>/dev/null)" = "$stamp" ]; then
@@ -93,6 +93,7 @@ seed_obj() {
 	local seed="$BUILD/obj" f
 
 	[ "$OBJ" != "$seed" ] && [ ! -e "$OBJ" ] && [ -f "$seed/.config" ] || return 0
+	[ "$SRC" = "$BUILD/src" ] || return 0
 	msg "seeding $OBJ from $seed"
 	rm -rf "$OBJ.tmp"
 	cp -a "$seed" "$OBJ.tmp"
@@ -103,14 +104,15 @@ seed_obj() {
 	mv "$OBJ.tmp" "$OBJ"
 }
 
-# stage_extmod NAME SRCDIR: copy an out-of-tree module directory into the
-# stage (keeping objects of earlier builds) and build it against $OBJ.
+# stage_extmod NAME SRCDIR [VAR=VALUE...]: copy an out-of-tree module
+# directory into the stage (keeping objects of earlier builds) and build it
+# against $OBJ.
 stage_extmod() {
 	local dest="$STAGE/$1"
 
 	mkdir -p "$dest"
 	rsync -a --checksum "$2/" "$dest/"
-	kmake M="$dest" modules
+	kmake M="$dest" "${@:3}" modules
 }
 
 stage_selftests() {
@@ -133,6 +135,12 @@ main() {
 	kmake INSTALL_MOD_PATH="$MODROOT" modules_install >/dev/null
 	stage_selftests
 	[ -d "$TOP/tests/modules" ] && stage_extmod modules "$TOP/tests/modules"
+	# The benchmark module, typed API included when the tree has it.
+	if grep -q klp_shadow_register "$SRC/include/linux/livepatch.h"; then
+		stage_extmod bench "$TOP/tests/bench" KLP_BENCH_TYPED=y
+	else
+		stage_extmod bench "$TOP/tests/bench"
+	fi
 	msg "kernel $(kernel_release) built in $((SECONDS - start)) s"
 }
 

@@ -5,7 +5,7 @@
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 HARNESS="$TOP/harness"
 BUILD=${BUILD:-$TOP/build}
-SRC="$BUILD/src"		# pristine kernel tree (git) + our overlay
+SRC=${SRC:-$BUILD/src}		# pristine kernel tree (git) + our overlay
 OBJ=${OBJ:-$BUILD/obj}		# O= output of the kernel build
 MODROOT="$OBJ/modroot"		# modules_install INSTALL_MOD_PATH
 STAGE="$OBJ/stage"		# out-of-tree modules and selftests, ready to run

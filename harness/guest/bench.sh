@@ -1,0 +1,96 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# make bench, inside the VM: run the benchmark module at each population
+# and print "BENCH-RAW <N> <name> <value>" lines for harness/bench.sh.
+#
+# Usage: bench.sh MODULE ROUNDS N... [-- BULK_MODULE]
+#   MODULE       klp_shadow_bench.ko built for the running kernel
+#   BULK_MODULE  test_klp_shadow_bulk.ko (ours only): times reading "live"
+#                in sysfs at 10 and at the largest N variables
+
+set -euo pipefail
+
+TRACING=/sys/kernel/tracing
+
+mod=$1 rounds=$2
+shift 2
+sizes=()
+while [ $# -gt 0 ] && [ "$1" != -- ]; do
+	sizes+=("$1")
+	shift
+done
+bulk=${2:-}
+
+slab_kb() {
+	awk '/^Slab:/ { print $2 }' /proc/meminfo
+}
+
+raw() {
+	echo "BENCH-RAW $*"
+}
+
+# run_size N: populate, measure, collect all under the irqsoff tracer.
+run_size() {
+	local n=$1 before after lat name
+
+	sync
+	echo 3 > /proc/sys/vm/drop_caches
+	before=$(slab_kb)
+	dmesg -C
+	insmod "$mod" nr="$n" rounds="$rounds"
+	after=$(slab_kb)
+	raw "$n" slab_kb_before "$before"
+	raw "$n" slab_kb_after "$after"
+	dmesg | sed -n "s/.*klp_shadow_bench: $n \([a-z0-9_]*\) \([0-9]*\)$/\1 \2/p" |
+		while read -r name value; do raw "$n" "$name" "$value"; done
+
+	echo 0 > "$TRACING/tracing_max_latency"
+	echo irqsoff > "$TRACING/current_tracer"
+	echo 1 > "$TRACING/tracing_on"
+	echo 1 > /sys/module/klp_shadow_bench/parameters/collect
+	echo 0 > "$TRACING/tracing_on"
+	lat=$(cat "$TRACING/tracing_max_latency")
+	echo nop > "$TRACING/current_tracer"
+	raw "$n" irqoff_max_us "$lat"
+	dmesg | sed -n "s/.*klp_shadow_bench: $n collect_all_ns \([0-9]*\)$/\1/p" |
+		while read -r value; do raw "$n" collect_all_ns "$value"; done
+	rmmod klp_shadow_bench
+}
+
+# live_read N: ns per read of "live" with N variables of one type.
+live_read() {
+	local n=$1 live best="" ns start end i v
+
+	insmod "$bulk" nr_vars="$n"
+	live=/sys/kernel/livepatch/test_klp_shadow_bulk/vmlinux/shadow_types/95/live
+	while [ "$(cat /sys/kernel/livepatch/test_klp_shadow_bulk/transition)" != 0 ]; do
+		sleep 0.1
+	done
+	for _ in 1 2 3 4 5; do
+		start=${EPOCHREALTIME/./}
+		for ((i = 0; i < 1000; i++)); do
+			read -r v < "$live"
+		done
+		end=${EPOCHREALTIME/./}
+		# microseconds for 1000 reads: nanoseconds per read
+		ns=$((end - start))
+		if [ -z "$best" ] || [ "$ns" -lt "$best" ]; then
+			best=$ns
+		fi
+	done
+	[ "$v" = "$n" ] || echo "live read $v, expected $n" >&2
+	echo 0 > /sys/kernel/livepatch/test_klp_shadow_bulk/enabled
+	while [ -e /sys/kernel/livepatch/test_klp_shadow_bulk ]; do sleep 0.1; done
+	rmmod test_klp_shadow_bulk
+	raw "$n" live_read_ns "$best"
+}
+
+echo "kernel $(uname -r): $(cat /proc/version)"
+for n in "${sizes[@]}"; do
+	run_size "$n"
+done
+if [ -n "$bulk" ]; then
+	live_read 10
+	live_read "${sizes[-1]}"
+fi
