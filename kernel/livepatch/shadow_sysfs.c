@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * shadow_sysfs.c - The shadow variable registry in sysfs and debugfs
+ * shadow_sysfs.c - The shadow variable registry seen from user space
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -27,11 +27,6 @@
  * /sys/kernel/livepatch/<patch>/<object>/shadow_types/<id>/owners
  * /sys/kernel/livepatch/<patch>/<object>/shadow_types/<id>/live
  * /sys/kernel/livepatch/<patch>/<object>/shadow_types/<id>/bytes
- *
- * debugfs, with CONFIG_LIVEPATCH_SHADOW_DEBUG:
- *
- * /sys/kernel/debug/livepatch/shadow/types
- * /sys/kernel/debug/livepatch/shadow/gc
  */
 
 /**
@@ -230,6 +225,13 @@ void klp_shadow_sysfs_remove(struct klp_object *obj)
 }
 
 #ifdef CONFIG_LIVEPATCH_SHADOW_DEBUG
+
+/*
+ * debugfs:
+ *
+ * /sys/kernel/debug/livepatch/shadow/types
+ * /sys/kernel/debug/livepatch/shadow/gc
+ */
 
 /* Longest accepted write to "gc": an unsigned long in decimal, a newline. */
 #define KLP_SHADOW_GC_MAX	32

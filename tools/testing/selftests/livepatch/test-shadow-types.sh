@@ -511,8 +511,9 @@ load_mod $MOD_NOREF
 check_shadow_registry 92
 unload_mod $MOD_NOREF
 
+NOREF_HINT="list it in klp_object.shadow_types or call klp_shadow_register()"
 check_result "% insmod test_modules/$MOD_NOREF.ko
-livepatch: shadow id 92 ('unreferenced') used without a reference: list it in klp_object.shadow_types or call klp_shadow_register()
+livepatch: shadow id 92 ('unreferenced') used without a reference: $NOREF_HINT
 $MOD_NOREF: typed alloc failed, get_or_alloc failed, get failed
 $MOD_NOREF: id-based get finds nothing
 % rmmod $MOD_NOREF"
