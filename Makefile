@@ -5,7 +5,8 @@
 
 H := harness
 
-.PHONY: all demo check bench lint kernel tool source shell deps clean distclean help
+.PHONY: all demo check bench series series-check lint kernel tool source shell deps \
+	clean distclean help
 
 all: kernel tool
 
@@ -13,6 +14,9 @@ help:
 	@echo "make demo       build, boot the VM, load livepatches, show the registry"
 	@echo "make check      every test; last line: N passed, N failed"
 	@echo "make bench      ours against pristine upstream 6.12, in QEMU (see BENCHMARKS.md)"
+	@echo "make series     the work as a patch series against linux-source-6.12"
+	@echo "                (build/series/patches; split by series/split)"
+	@echo "make series-check  apply it patch by patch: build, checkpatch --strict"
 	@echo "make lint       static checks only (after make kernel)"
 	@echo "make kernel     prepare the source and build kernel and test modules"
 	@echo "make tool       build tools/klp-shadow into build/klp-shadow"
@@ -28,6 +32,12 @@ check:
 
 bench:
 	@$(H)/bench.sh
+
+series:
+	@$(H)/series.sh
+
+series-check: kernel
+	@$(H)/series-check.sh
 
 deps:
 	@$(H)/deps.sh

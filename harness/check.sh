@@ -11,6 +11,9 @@
 #          (tests/guest-suite.sh), plus the kernel log check of that run
 #   nodebug  the kernel without CONFIG_LIVEPATCH_SHADOW_DEBUG, in the VM:
 #          tests/bats/nodebug, plus the kernel log check of that run
+#   series the patch series (make series-check): each patch applied to the
+#          pristine tree builds and is checkpatch --strict clean; last, as
+#          it rewrites build/src for a while
 
 set -uo pipefail
 # shellcheck source=harness/lib.sh
@@ -83,7 +86,7 @@ nodebug() {
 
 # KLP_CHECK_STAGES="lint guest" runs only those stages (for development).
 want() {
-	[[ " ${KLP_CHECK_STAGES:-lint host guest nodebug} " == *" $1 "* ]]
+	[[ " ${KLP_CHECK_STAGES:-lint host guest nodebug series} " == *" $1 "* ]]
 }
 
 main() {
@@ -102,6 +105,7 @@ main() {
 	want host && stage host bats --tap "$TOP/tests/bats/host"
 	want guest && stage guest guest
 	want nodebug && stage nodebug nodebug
+	want series && stage series "$HARNESS/series-check.sh"
 
 	msg "done in $((SECONDS - start)) s; results in $RESULTS"
 	"$HARNESS/tap-summary.sh" "$RESULTS"/*.tap

@@ -26,12 +26,6 @@ source_id() {
 	fi
 }
 
-# ", Debian package linux-source-6.12 VERSION" when the tarball is used.
-package_version() {
-	[ -z "${KSRC:-}" ] || return 0
-	dpkg-query -W -f=', Debian package ${Package} ${Version}' linux-source-6.12 2>/dev/null
-}
-
 extract() {
 	local id=$1
 
@@ -51,9 +45,16 @@ extract() {
 	echo "$id" > "$SRC/.git/klp-source-id"
 }
 
-# Record "sha1 mtime path" for every file the overlay changed or added.
+# The pristine commit is the root of build/src's history; make series and
+# series-check add commits on top of it and leave HEAD wherever they stop.
+pristine() {
+	git -C "$SRC" rev-list --max-parents=0 HEAD
+}
+
+# Record "sha1 mtime path" for every file the overlay changed or added
+# (Debian's top-level .gitignore ignores every new file: list those too).
 save_state() {
-	git -C "$SRC" status --porcelain=v1 -uall --ignored=no |
+	git -C "$SRC" status --porcelain=v1 -uall --ignored |
 		sed 's/^...//' | sort |
 		while read -r f; do
 			[ -f "$SRC/$f" ] || continue
@@ -76,6 +77,7 @@ restore_mtimes() {
 overlay() {
 	local d p
 
+	git -C "$SRC" checkout -q -f --detach "$(pristine)"
 	git -C "$SRC" reset -q --hard
 	git -C "$SRC" clean -q -f -d -x
 	for d in $OVERLAY_DIRS; do

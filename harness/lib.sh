@@ -28,3 +28,28 @@ kmake() {
 kernel_release() {
 	cat "$OBJ/include/config/kernel.release"
 }
+
+# ", Debian package linux-source-6.12 VERSION" when the tarball is used.
+package_version() {
+	[ -z "${KSRC:-}" ] || return 0
+	dpkg-query -W -f=', Debian package ${Package} ${Version}' linux-source-6.12 2>/dev/null
+}
+
+# seed_obj: a variant's build directory (OBJ=build/obj-<variant>) starts as
+# a copy of build/obj, so that only what its fragments change is rebuilt.
+# objtool's own build records absolute paths; they must name the copy, or a
+# relinked objtool would make every object file out of date.
+seed_obj() {
+	local seed="$BUILD/obj" f
+
+	[ "$OBJ" != "$seed" ] && [ ! -e "$OBJ" ] && [ -f "$seed/.config" ] || return 0
+	[ "$SRC" = "$BUILD/src" ] || return 0
+	msg "seeding $OBJ from $seed"
+	rm -rf "$OBJ.tmp"
+	cp -a "$seed" "$OBJ.tmp"
+	rm -rf "$OBJ.tmp/modroot" "$OBJ.tmp/stage"
+	grep -rlIF --exclude='*.o' -- "$seed/" "$OBJ.tmp/tools" | while IFS= read -r f; do
+		sed -i "s|$seed/|$OBJ/|g" "$f"
+	done
+	mv "$OBJ.tmp" "$OBJ"
+}

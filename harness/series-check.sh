@@ -1,0 +1,125 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# make series-check: make the series, then apply it to the pristine tree one
+# patch at a time with git am; after each patch build the kernel, its
+# modules, the livepatch selftest modules and (once it exists) the tool,
+# and run checkpatch.pl --strict on that patch. Prints TAP: one line per
+# patch ("builds yes/no, checkpatch E errors, W warnings, C checks"), then
+# whether the last patch gives the tree and the .config make check builds.
+#
+# Needs the kernel of build/obj (make kernel): build/obj-series starts as a
+# copy of it and keeps its .config. build/src is left as harness/ksrc.sh
+# makes it.
+
+set -uo pipefail
+# shellcheck source=harness/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+MAIN_CONFIG="$BUILD/obj/.config"
+export OBJ="$BUILD/obj-series"
+# shellcheck source=harness/lib.sh # again, for the paths under $OBJ
+. "$HARNESS/lib.sh"
+PATCHES="$BUILD/series/patches"
+LOGS="$BUILD/series/logs"
+
+n=0 failed=0
+
+tap() {
+	n=$((n + 1))
+	if [ "$1" = ok ]; then
+		echo "ok $n - series: $2"
+	else
+		echo "not ok $n - series: $2"
+		failed=$((failed + 1))
+	fi
+}
+
+# build LOG: the kernel and what the tree has to build against it; fails
+# on an error or on any compiler warning.
+build() {
+	local log=$1 tm="$OBJ/series-test-modules"
+
+	cp "$MAIN_CONFIG" "$OBJ/.config"
+	{
+		kmake olddefconfig &&
+		kmake vmlinux modules &&
+		mkdir -p "$tm" &&
+		rsync -a --checksum --delete "$SRC/tools/testing/selftests/livepatch/test_modules/" "$tm/" &&
+		kmake M="$tm" modules &&
+		if [ -d "$SRC/tools/klp-shadow" ]; then
+			make -s -C "$SRC/tools/klp-shadow" O="$OBJ/klp-shadow" WERROR=1
+		fi
+	} >"$log" 2>&1 || return 1
+	! grep -q 'warning:' "$log"
+}
+
+# checkpatch PATCH: prints "E W C" for the patch, its messages in $LOGS.
+checkpatch() {
+	local out="$LOGS/${1##*/}.checkpatch" total
+
+	(cd "$SRC" && PATH=/usr/bin:$PATH perl scripts/checkpatch.pl --strict \
+		--show-types "$1") >"$out" 2>&1
+	total=$(sed -n 's/^total: \([0-9]*\) errors, \([0-9]*\) warnings, \([0-9]*\) checks.*/\1 \2 \3/p' "$out")
+	echo "${total:-? ? ?}"
+}
+
+restore() {
+	"$HARNESS/ksrc.sh" >/dev/null 2>&1 || echo "# error: harness/ksrc.sh failed: run it again"
+}
+
+main() {
+	local p total=0 i=0 subject built start e w c ok tree
+
+	[ -f "$MAIN_CONFIG" ] || die "no $MAIN_CONFIG: run make kernel first"
+	"$HARNESS/series.sh" || { tap "not ok" "make series"; return 1; }
+	seed_obj
+	rm -rf "$LOGS"
+	mkdir -p "$LOGS"
+	trap restore EXIT
+	git -C "$SRC" checkout -q -f --detach "$(git -C "$SRC" rev-list --max-parents=0 HEAD)"
+	git -C "$SRC" clean -q -f -d -x
+
+	for p in "$PATCHES"/0*.patch; do
+		[ "${p##*/}" = 0000-cover-letter.patch ] || total=$((total + 1))
+	done
+	for p in "$PATCHES"/0*.patch; do
+		[ "${p##*/}" = 0000-cover-letter.patch ] && continue
+		i=$((i + 1))
+		subject=$(awk '/^Subject: / { s = $0; while ((getline l) > 0 && l ~ /^ /) s = s l
+			print s; exit }' "$p" | sed 's/^Subject: \[PATCH [0-9]*\/[0-9]*\] //')
+		subject="$(printf '%02d/%02d' "$i" "$total") $subject"
+		if ! git -C "$SRC" -c user.name=series-check -c user.email=series-check@localhost \
+			am -q "$p" >"$LOGS/${p##*/}.am" 2>&1; then
+			tap "not ok" "$subject: does not apply"
+			sed 's/^/# /' "$LOGS/${p##*/}.am"
+			return 1
+		fi
+		built=yes start=$SECONDS
+		build "$LOGS/${p##*/}.build" || built=no
+		read -r e w c < <(checkpatch "$p")
+		ok=ok
+		[ "$built" = yes ] && [ "$e$w$c" = 000 ] || ok="not ok"
+		tap "$ok" "$subject: builds $built ($((SECONDS - start)) s), checkpatch $e errors, $w warnings, $c checks"
+		if [ "$built" = no ]; then
+			tail -n 20 "$LOGS/${p##*/}.build" | sed 's/^/# /'
+		fi
+		grep -E '^(ERROR|WARNING|CHECK):' -A3 "$LOGS/${p##*/}.checkpatch" | sed 's/^/# /'
+	done
+
+	tree=$(git -C "$SRC" rev-parse 'HEAD^{tree}')
+	if [ "$tree" = "$(cat "$BUILD/series/final-tree")" ]; then
+		tap ok "after the last patch the tree is the one make check builds"
+	else
+		tap "not ok" "after the last patch the tree differs from the one make check builds"
+	fi
+	if cmp -s "$OBJ/.config" "$MAIN_CONFIG"; then
+		tap ok "after the last patch the .config is the one make check builds"
+	else
+		tap "not ok" "after the last patch the .config differs from build/obj/.config"
+		diff "$MAIN_CONFIG" "$OBJ/.config" | head -n 20 | sed 's/^/# /'
+	fi
+	[ "$failed" -eq 0 ]
+}
+
+main "$@"
