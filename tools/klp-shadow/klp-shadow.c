@@ -709,12 +709,12 @@ int main(int argc, char **argv)
 	argp_err_exit_status = EX_USAGE;
 	err = argp_parse(&ks_argp, argc, argv, ARGP_NO_HELP | ARGP_NO_EXIT, NULL, &o);
 	ks_json_errors = o.ctx.format == KS_FORMAT_JSON;
-	if (err)
-		return ks_fatal(&o.ctx, EX_USAGE, "invalid arguments (see --help)");
-	if (o.done)
-		return 0;
-	o.ctx.real_sysfs = !strcmp(o.ctx.root, KS_DEFAULT_ROOT);
-	err = ks_main(&o);
+	if (err) {
+		err = ks_fatal(&o.ctx, EX_USAGE, "invalid arguments (see --help)");
+	} else if (!o.done) {
+		o.ctx.real_sysfs = !strcmp(o.ctx.root, KS_DEFAULT_ROOT);
+		err = ks_main(&o);
+	}
 	free(o.args);
 	return err;
 }
