@@ -281,9 +281,17 @@ static int klp_shadow_insert(struct klp_shadow *shadow,
 	return 0;
 }
 
+/*
+ * Get <@obj, @id>, or allocate it. With @type (the typed API), the
+ * variable is added only while a reference is held through @type, checked
+ * under klp_shadow_lock: a collection starts by dropping the last one
+ * under that lock, so a variable is either added before, and collected,
+ * or refused.
+ */
 static void *__klp_shadow_get_or_alloc(void *obj, unsigned long id,
 				       size_t size, gfp_t gfp_flags,
 				       klp_shadow_ctor_t ctor, void *ctor_data,
+				       struct klp_shadow_type *type,
 				       bool warn_on_exist)
 {
 	struct klp_shadow_id *rec, *new_rec = NULL;
@@ -324,7 +332,12 @@ static void *__klp_shadow_get_or_alloc(void *obj, unsigned long id,
 		goto exists;
 	}
 	rec = klp_shadow_id_get(id, &new_rec);
-	err = rec ? klp_shadow_insert(new_shadow, rec, ctor, ctor_data) : -ENOMEM;
+	if (!rec)
+		err = -ENOMEM;
+	else if (type && !type->nr_refs)
+		err = -ENOENT;
+	else
+		err = klp_shadow_insert(new_shadow, rec, ctor, ctor_data);
 	if (err && rec)
 		klp_shadow_id_put(rec);
 	spin_unlock_irqrestore(&klp_shadow_lock, flags);
@@ -367,7 +380,7 @@ void *klp_shadow_alloc(void *obj, unsigned long id,
 		       klp_shadow_ctor_t ctor, void *ctor_data)
 {
 	return __klp_shadow_get_or_alloc(obj, id, size, gfp_flags,
-					 ctor, ctor_data, true);
+					 ctor, ctor_data, NULL, true);
 }
 EXPORT_SYMBOL_GPL(klp_shadow_alloc);
 
@@ -393,7 +406,7 @@ void *klp_shadow_get_or_alloc(void *obj, unsigned long id,
 			      klp_shadow_ctor_t ctor, void *ctor_data)
 {
 	return __klp_shadow_get_or_alloc(obj, id, size, gfp_flags,
-					 ctor, ctor_data, false);
+					 ctor, ctor_data, NULL, false);
 }
 EXPORT_SYMBOL_GPL(klp_shadow_get_or_alloc);
 
@@ -762,7 +775,7 @@ void *klp_shadow_type_alloc(struct klp_shadow_type *type, void *obj,
 	if (!klp_shadow_type_usable(type))
 		return NULL;
 	return __klp_shadow_get_or_alloc(obj, type->id, size, gfp_flags,
-					 type->ctor, ctor_data, true);
+					 type->ctor, ctor_data, type, true);
 }
 EXPORT_SYMBOL_GPL(klp_shadow_type_alloc);
 
@@ -787,7 +800,7 @@ void *klp_shadow_type_get_or_alloc(struct klp_shadow_type *type, void *obj,
 	if (!klp_shadow_type_usable(type))
 		return NULL;
 	return __klp_shadow_get_or_alloc(obj, type->id, size, gfp_flags,
-					 type->ctor, ctor_data, false);
+					 type->ctor, ctor_data, type, false);
 }
 EXPORT_SYMBOL_GPL(klp_shadow_type_get_or_alloc);
 
