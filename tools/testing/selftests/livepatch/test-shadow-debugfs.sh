@@ -36,6 +36,18 @@ function check_gc_refuses() {
 	[[ "$(cat "$TYPES")" == "$before" ]] || die "writing $1 to $GC changed the registry"
 }
 
+# gc_junk_writer(tag) - write 100 kinds of junk to gc, one write each;
+# print one line per write that did not fail
+function gc_junk_writer() {
+	local i
+
+	for ((i = 0; i < 100; i++)); do
+		if printf '%s' "$1$i" > "$GC" 2>/dev/null; then
+			echo "writing $1$i to $GC succeeded"
+		fi
+	done
+}
+
 has_shadow_debugfs || skip "kernel without CONFIG_LIVEPATCH_SHADOW_DEBUG"
 setup_config
 
@@ -60,6 +72,7 @@ check_result ""
 # - junk written to gc fails with EINVAL and changes nothing: letters, a
 #   newline alone, a negative number, an id nobody uses, two ids, hex,
 #   white space before the id, 1 MiB of digits; an empty write does nothing
+# - so do 4 writers of junk at once, and ids written by an unprivileged user
 
 start_test "gc refuses junk and changes nothing"
 
@@ -74,7 +87,21 @@ check_gc_refuses "two ids" "echo 90 96 > $GC"
 check_gc_refuses "hex" "echo 0x5a > $GC"
 check_gc_refuses "a blank and an id" "echo ' 90' > $GC"
 check_gc_refuses "orphans with junk" "echo orphansx > $GC"
-check_gc_refuses "1 MiB" "head -c 1048576 /dev/zero | tr '\\0' 9 | dd of=$GC bs=1048576 iflag=fullblock status=none"
+check_gc_refuses "1 MiB" "head -c 1048576 /dev/zero | tr '\\0' 9 |
+	dd of=$GC bs=1048576 iflag=fullblock status=none"
+check_gc_refuses "90 as nobody" \
+	"setpriv --reuid=65534 --regid=65534 --clear-groups sh -c 'echo 90 > $GC'"
+check_gc_refuses "orphans as nobody" \
+	"setpriv --reuid=65534 --regid=65534 --clear-groups sh -c 'echo orphans > $GC'"
+before=$(cat "$TYPES")
+JUNK_LOG=$(mktemp)
+for tag in x -9 9x 0x; do
+	gc_junk_writer "$tag" >> "$JUNK_LOG" &
+done
+wait
+[[ ! -s "$JUNK_LOG" ]] || die "concurrent junk: $(head -n 1 "$JUNK_LOG")"
+rm -f "$JUNK_LOG"
+[[ "$(cat "$TYPES")" == "$before" ]] || die "concurrent junk writes to $GC changed the registry"
 printf '' > "$GC"
 check_shadow_type $MOD_A vmlinux 90 counter 1 3 12 $MOD_A/vmlinux
 check_shadow_registry 90 "90 counter 1 3 12"
