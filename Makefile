@@ -5,7 +5,7 @@
 
 H := harness
 
-.PHONY: all demo check bench series series-check lint kernel tool source shell deps \
+.PHONY: all demo check check-debug bench series series-check lint kernel tool source shell deps \
 	clean distclean help
 
 all: kernel tool
@@ -13,6 +13,8 @@ all: kernel tool
 help:
 	@echo "make demo       build, boot the VM, load livepatches, show the registry"
 	@echo "make check      every test; last line: N passed, N failed"
+	@echo "make check-debug  the in-guest suite on the debug kernel (KASAN,"
+	@echo "                kmemleak, lockdep...); also part of make check"
 	@echo "make bench      ours against pristine upstream 6.12, in QEMU (see BENCHMARKS.md)"
 	@echo "make series     the work as a patch series against linux-source-6.12"
 	@echo "                (build/series/patches; split by series/split)"
@@ -29,6 +31,9 @@ demo:
 
 check:
 	@$(H)/check.sh
+
+check-debug:
+	@KLP_CHECK_STAGES=debug $(H)/check.sh
 
 bench:
 	@$(H)/bench.sh

@@ -7,10 +7,18 @@
 # Stages, each writing TAP to build/results/<stage>.tap:
 #   lint   static checks (harness/lint.sh)
 #   host   host-side bats files (tests/bats/host)
+#   fuzz   the tool's tree reading under libFuzzer with ASan and UBSan for
+#          KLP_FUZZ_SECONDS (60), and the tool's host bats files again
+#          against its ASan/UBSan build (tests/fuzz/run.sh)
 #   guest  the VM: upstream livepatch selftests and in-guest bats
 #          (tests/guest-suite.sh), plus the kernel log check of that run
 #   nodebug  the kernel without CONFIG_LIVEPATCH_SHADOW_DEBUG, in the VM:
 #          tests/bats/nodebug, plus the kernel log check of that run
+#   debug  (make check-debug; not by default yet, see README) the debug
+#          kernel: the same fragments plus debug.config (KASAN, kmemleak,
+#          lockdep, debugobjects, failslab), the whole in-guest suite, the
+#          fail-nth sweep and the stress test, then a kmemleak scan that
+#          must find nothing (tests/debug-suite.sh)
 #   series the patch series (make series-check): each patch applied to the
 #          pristine tree builds and is checkpatch --strict clean; last, as
 #          it rewrites build/src for a while
@@ -84,9 +92,28 @@ nodebug() {
 	vm_suite nodebug bats --tap "$TOP/tests/bats/nodebug"
 }
 
+# The debug kernel, in build/obj-debug (seeded from build/obj; KASAN
+# rebuilds nearly everything the first time): TCG and the checkers make
+# the suite several times slower, hence the memory and the timeout.
+debug() {
+	local log="$RESULTS/debug-build.log"
+
+	export OBJ="$BUILD/obj-debug"
+	# shellcheck source=harness/lib.sh # again, for the paths under $OBJ
+	. "$HARNESS/lib.sh"
+	if ! "$HARNESS/kbuild.sh" base.config livepatch.config debug.config >"$log" 2>&1; then
+		echo "not ok - debug: kernel build failed"
+		tail -n 40 "$log" | sed 's/^/# /'
+		return 1
+	fi
+	echo "ok - debug: kernel built with KASAN, kmemleak, lockdep, debugobjects and failslab"
+	KLP_VM_MEM=${KLP_DEBUG_VM_MEM:-4G} KLP_VM_TIMEOUT=${KLP_DEBUG_TIMEOUT:-3600} \
+		vm_suite debug "$TOP/tests/debug-suite.sh"
+}
+
 # KLP_CHECK_STAGES="lint guest" runs only those stages (for development).
 want() {
-	[[ " ${KLP_CHECK_STAGES:-lint host guest nodebug series} " == *" $1 "* ]]
+	[[ " ${KLP_CHECK_STAGES:-lint host fuzz guest nodebug series} " == *" $1 "* ]]
 }
 
 main() {
@@ -103,8 +130,10 @@ main() {
 
 	want lint && stage lint "$HARNESS/lint.sh"
 	want host && stage host bats --tap "$TOP/tests/bats/host"
+	want fuzz && stage fuzz "$TOP/tests/fuzz/run.sh"
 	want guest && stage guest guest
 	want nodebug && stage nodebug nodebug
+	want debug && stage debug debug
 	want series && stage series "$HARNESS/series-check.sh"
 
 	msg "done in $((SECONDS - start)) s; results in $RESULTS"

@@ -1,0 +1,66 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0
+#
+# On the debug kernel (failslab): every slab allocation made while loading
+# and enabling a livepatch that lists a shadow type fails in turn, through
+# the task's fail-nth. Each time, either the load fails and leaves nothing
+# (no module, no sysfs directory, the registry as before, and a retry
+# without injection works), or the patch copes and unloads cleanly.
+# kmemleak's scan at the end of tests/debug-suite.sh finds what leaked.
+
+load ../test_helper/common
+load ../test_helper/livepatch
+
+MOD=test_klp_shadow_a		# vmlinux, type 90 "counter", 3 variables
+FAILSLAB=/sys/kernel/debug/failslab
+TYPES=/sys/kernel/debug/livepatch/shadow/types
+LOADER="$BATS_TEST_DIRNAME/../test_helper/fail-nth-load.py"
+
+setup() {
+	in_guest || skip "runs in the VM of the debug stage"
+	[ -d "$FAILSLAB" ] || fail "no $FAILSLAB: kernel without CONFIG_FAILSLAB"
+	KO="$LP_MODULES/$MOD.ko"
+	SAVED_WAIT=$(cat "$FAILSLAB/ignore-gfp-wait")
+	SAVED_VERBOSE=$(cat "$FAILSLAB/verbose")
+	# Fail GFP_KERNEL allocations too; no stack dump per injected fault.
+	echo N > "$FAILSLAB/ignore-gfp-wait"
+	echo 0 > "$FAILSLAB/verbose"
+}
+
+teardown() {
+	[ -d "$FAILSLAB" ] || return 0
+	echo "$SAVED_WAIT" > "$FAILSLAB/ignore-gfp-wait"
+	echo "$SAVED_VERBOSE" > "$FAILSLAB/verbose"
+}
+
+@test "every allocation of loading and enabling a livepatch failed in turn leaves nothing" {
+	local baseline n err injected sites=0 failed_loads=0
+
+	lp_gone "$MOD"
+	baseline=$(cat "$TYPES")
+	for ((n = 1; ; n++)); do
+		read -r err injected < <(python3 "$LOADER" "$n" "$KO")
+		if [ "$injected" = 0 ]; then
+			# Past the last allocation: a plain load, which must work.
+			[ "$err" = 0 ] || fail "load with nothing injected failed: errno $err"
+			lp_gone "$MOD" || fail "cannot unload after the sweep"
+			break
+		fi
+		sites=$((sites + 1))
+		if [ "$err" != 0 ]; then
+			failed_loads=$((failed_loads + 1))
+			[ ! -d "/sys/kernel/livepatch/$MOD" ] ||
+				fail "allocation $n failed, errno $err: the patch stayed in sysfs"
+			! grep -q "^$MOD " /proc/modules ||
+				fail "allocation $n failed, errno $err: the module stayed"
+			[ "$(cat "$TYPES")" = "$baseline" ] ||
+				fail "allocation $n failed, errno $err: the registry changed: $(cat "$TYPES")"
+			insmod "$KO" || fail "allocation $n failed: a retry without injection failed"
+		fi
+		lp_gone "$MOD" || fail "allocation $n failed: the patch does not unload"
+		[ "$(cat "$TYPES")" = "$baseline" ] ||
+			fail "allocation $n failed: the registry after unloading: $(cat "$TYPES")"
+	done
+	echo "# fail-nth: $sites allocation sites failed in turn, $failed_loads loads failed cleanly and were retried" >&3
+	[ "$sites" -gt 10 ] || fail "only $sites allocations: is failslab counting?"
+}
