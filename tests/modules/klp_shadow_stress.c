@@ -96,7 +96,12 @@ static int stress_worker(void *arg)
 			klp_shadow_type_free(&stress_type, parent);
 			break;
 		}
-		atomic_long_inc(&stress_ops);
+		/*
+		 * Sleep now and then: a livepatch transition switches a task
+		 * only while it is not running.
+		 */
+		if (!(atomic_long_inc_return(&stress_ops) % 256))
+			usleep_range(100, 200);
 		cond_resched();
 	}
 	return 0;
