@@ -7,8 +7,9 @@
 # series/cover-letter the cover letter; harness/series.py cuts the series.
 #
 # The Signed-off-by and From lines come from git config user.name and
-# user.email; the dates from the repository's last commit, so the same
-# commit always gives the same files.
+# user.email (the last commit's author if they are unset); the dates from
+# the repository's last commit, so the same commit always gives the same
+# files.
 
 set -euo pipefail
 # shellcheck source=harness/lib.sh
@@ -16,13 +17,17 @@ set -euo pipefail
 
 SERIES="$BUILD/series"
 
+# The identity of git config user.name and user.email; without them (a
+# bare CI machine), the author of the repository's last commit, said so.
 identity() {
 	local name email
 
 	name=$(git -C "$TOP" config user.name) || true
 	email=$(git -C "$TOP" config user.email) || true
 	if [ -z "$name" ] || [ -z "$email" ]; then
-		die "git config user.name and user.email are not set: the Signed-off-by lines come from them"
+		msg "git config user.name/user.email not set: signing off as the last commit's author"
+		git -C "$TOP" log -1 --format='%an <%ae>'
+		return
 	fi
 	echo "$name <$email>"
 }
