@@ -24,6 +24,9 @@ MOD_TARGET=test_klp_shadow_mod
 MOD_TARGET_BUSY=test_klp_callbacks_busy
 MOD_NOREF=test_klp_shadow_noref
 
+# Replace cycles of the last test; fewer on slow (debug) kernels.
+CYCLES=${KLP_SHADOW_CYCLES:-100}
+
 setup_config
 
 
@@ -412,11 +415,11 @@ livepatch: '$MOD_A': unpatching complete
 % rmmod $MOD_A"
 
 
-# - 100 cycles of: enable A, replace it by B (hand-over), replace B by C
+# - $CYCLES (100) cycles of: enable A, replace it by B (hand-over), replace B by C
 #   (downgrade: B's destructor frees A's values), disable and unload all
 # - afterwards the id holds nothing: A allocates afresh, refcount 1
 
-start_test "100 load, replace and unload cycles leave nothing behind"
+start_test "$CYCLES load, replace and unload cycles leave nothing behind"
 
 cycle_log() {
 	echo "% insmod test_modules/$MOD_A.ko
@@ -462,7 +465,7 @@ livepatch: '$MOD_C': unpatching complete
 }
 
 expect=""
-for _ in $(seq 100); do
+for _ in $(seq "$CYCLES"); do
 	load_lp $MOD_A
 	load_lp $MOD_B
 	unload_lp $MOD_A
