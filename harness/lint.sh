@@ -4,7 +4,8 @@
 # Static checks, as TAP: checkpatch.pl --strict and kernel-doc on our kernel
 # C files (run inside the prepared tree with tree paths), sparse and W=1 on
 # kernel/livepatch, get_abi.pl validate (any stderr fails), shellcheck on
-# every shell script. Needs harness/ksrc.sh and a configured build/obj.
+# every shell script, perl -wc on the tests' Perl helpers. Needs
+# harness/ksrc.sh and a configured build/obj.
 
 set -uo pipefail
 # shellcheck source=harness/lib.sh
@@ -42,6 +43,19 @@ kernel_c_files() {
 # Run shellcheck on FILE from the top, where .shellcheckrc's paths start.
 shellcheck_in_top() {
 	(cd "$TOP" && shellcheck -x "$1")
+}
+
+# Perl helpers of the tests: compile with warnings on.
+perl_files() {
+	(cd "$TOP" && git ls-files --cached --others --exclude-standard -- 'tests/*.pl' |
+		sed "s|^|$TOP/|")
+}
+
+perl_check() {
+	local out
+
+	out=$(perl -wc "$1" 2>&1) || { echo "$out"; return 1; }
+	[ "$out" = "$1 syntax OK" ] || { echo "$out"; return 1; }
 }
 
 shell_files() {
@@ -111,6 +125,9 @@ main() {
 	while read -r f; do
 		tap "shellcheck ${f#"$TOP"/}" shellcheck_in_top "$f"
 	done < <(shell_files)
+	while read -r f; do
+		tap "perl -wc ${f#"$TOP"/}" perl_check "$f"
+	done < <(perl_files)
 	[ $failed -eq 0 ]
 }
 

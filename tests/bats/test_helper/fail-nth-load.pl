@@ -1,0 +1,81 @@
+#!/usr/bin/perl
+# SPDX-License-Identifier: GPL-2.0
+#
+# fail-nth-load.pl N MODULE.ko
+#	Load MODULE.ko with the N-th slab allocation that failslab counts
+#	made to fail: write N to /proc/thread-self/fail-nth and call
+#	finit_module() from the same thread (fault injection counts per task,
+#	so insmod, a child, would not do). Prints "<errno> <injected>":
+#	errno 0 if the module loaded, injected 1 if the N-th allocation was
+#	reached and failed (Documentation/fault-injection/fault-injection.rst).
+#
+# fail-nth-load.pl range BUILT-IN.A
+#	Print the start and end of the livepatch core's text in the running
+#	kernel, for failslab's require-start and require-end: the klp_
+#	functions of kernel/livepatch/built-in.a (nm) where /proc/kallsyms
+#	puts them, the cluster around klp_enable_patch (init and cold text
+#	sit elsewhere).
+#
+# Perl, not Python: on the debug kernel under TCG, Python's start-up alone
+# takes seconds, and the sweep starts this once per allocation.
+
+use strict;
+use warnings;
+
+my $SYS_FINIT_MODULE = 313;	# x86_64
+my $GAP = 65536;		# functions further apart are not the core's
+
+sub core_range {
+	my ($obj) = @_;
+	my (%size, %addr);
+
+	open(my $nm, '-|', 'nm', '-S', '--defined-only', $obj) or die "nm: $!\n";
+	while (<$nm>) {
+		my @f = split;
+		next unless @f == 4 && $f[2] =~ /^[tT]$/ && $f[3] =~ /^_*klp_/;
+		$size{$f[3]} = hex($f[1]);
+	}
+	close($nm) or die "nm $obj failed\n";
+
+	open(my $ks, '<', '/proc/kallsyms') or die "/proc/kallsyms: $!\n";
+	while (<$ks>) {
+		my ($hex, $t, $name) = split;
+		$addr{$name} = hex($hex) if $t =~ /^[tT]$/ && exists $size{$name};
+	}
+	close($ks);
+
+	my $centre = $addr{klp_enable_patch} // die "no klp_enable_patch in /proc/kallsyms\n";
+	my @spans = sort { $a->[0] <=> $b->[0] }
+		    map { [$addr{$_}, $addr{$_} + $size{$_}] } keys %addr;
+	my ($i) = grep { $spans[$_][0] == $centre } 0 .. $#spans;
+	my ($lo, $hi) = ($i, $i);
+	$lo-- while $lo > 0 && $spans[$lo][0] - $spans[$lo - 1][1] < $GAP;
+	$hi++ while $hi < $#spans && $spans[$hi + 1][0] - $spans[$hi][1] < $GAP;
+	my $end = 0;
+	$end = $_->[1] > $end ? $_->[1] : $end for @spans[$lo .. $hi];
+	print "$spans[$lo][0] $end\n";
+}
+
+sub load_failing {
+	my ($nth, $path) = @_;
+	my ($left, $ret, $err);
+
+	open(my $ko, '<', $path) or die "$path: $!\n";
+	open(my $knob, '+<', '/proc/thread-self/fail-nth') or die "fail-nth: $!\n";
+	syswrite($knob, $nth) or die "fail-nth: $!\n";
+	$ret = syscall($SYS_FINIT_MODULE, fileno($ko), '', 0);
+	$err = $ret == 0 ? 0 : $! + 0;
+	# Stop counting before anything else allocates.
+	sysseek($knob, 0, 0);
+	sysread($knob, $left, 32);
+	sysseek($knob, 0, 0);
+	syswrite($knob, '0');
+	print "$err ", ($left == 0 ? 1 : 0), "\n";
+}
+
+die "usage: $0 N MODULE.ko | range BUILT-IN.A\n" unless @ARGV == 2;
+if ($ARGV[0] eq 'range') {
+	core_range($ARGV[1]);
+} else {
+	load_failing(@ARGV);
+}
