@@ -21,6 +21,7 @@
 
 use strict;
 use warnings;
+no warnings 'portable';		# kernel addresses are 64-bit hex
 
 my $SYS_FINIT_MODULE = 313;	# x86_64
 my $GAP = 65536;		# functions further apart are not the core's
@@ -58,12 +59,13 @@ sub core_range {
 
 sub load_failing {
 	my ($nth, $path) = @_;
+	my $params = '';	# syscall() passes strings as writable buffers
 	my ($left, $ret, $err);
 
 	open(my $ko, '<', $path) or die "$path: $!\n";
 	open(my $knob, '+<', '/proc/thread-self/fail-nth') or die "fail-nth: $!\n";
 	syswrite($knob, $nth) or die "fail-nth: $!\n";
-	$ret = syscall($SYS_FINIT_MODULE, fileno($ko), '', 0);
+	$ret = syscall($SYS_FINIT_MODULE, fileno($ko), $params, 0);
 	$err = $ret == 0 ? 0 : $! + 0;
 	# Stop counting before anything else allocates.
 	sysseek($knob, 0, 0);
