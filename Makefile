@@ -13,8 +13,8 @@ all: kernel tool
 help:
 	@echo "make demo       build, boot the VM, load livepatches, show the registry"
 	@echo "make check      every test; last line: N passed, N failed"
-	@echo "make check-debug  the in-guest suite on the debug kernel (KASAN,"
-	@echo "                kmemleak, lockdep...); also part of make check"
+	@echo "make check-debug  only make check's debug stage: our in-guest tests,"
+	@echo "                fail-nth sweep and stress on a KASAN/kmemleak/lockdep kernel"
 	@echo "make bench      ours against pristine upstream 6.12, in QEMU (see BENCHMARKS.md)"
 	@echo "make series     the work as a patch series against linux-source-6.12"
 	@echo "                (build/series/patches; split by series/split)"

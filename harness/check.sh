@@ -14,11 +14,12 @@
 #          (tests/guest-suite.sh), plus the kernel log check of that run
 #   nodebug  the kernel without CONFIG_LIVEPATCH_SHADOW_DEBUG, in the VM:
 #          tests/bats/nodebug, plus the kernel log check of that run
-#   debug  (make check-debug; not by default yet, see README) the debug
-#          kernel: the same fragments plus debug.config (KASAN, kmemleak,
-#          lockdep, debugobjects, failslab), the whole in-guest suite, the
-#          fail-nth sweep and the stress test, then a kmemleak scan that
-#          must find nothing (tests/debug-suite.sh)
+#   debug  the debug kernel (also alone: make check-debug): the same
+#          fragments plus debug.config (KASAN, kmemleak, lockdep,
+#          debugobjects, failslab); in the VM, KUnit, our selftests (fewer
+#          cycles) and shadow-interface.bats, the fail-nth sweep and the
+#          60 s stress test, then a kmemleak scan that must find nothing
+#          (tests/debug-suite.sh)
 #   series the patch series (make series-check): each patch applied to the
 #          pristine tree builds and is checkpatch --strict clean; last, as
 #          it rewrites build/src for a while
@@ -70,50 +71,54 @@ vm_suite() {
 	return "$(cat "$out/status" 2>/dev/null || echo 1)"
 }
 
-# The debug kernel of build/obj: KUnit, the selftests, the in-guest bats.
+# The kernel of build/obj: KUnit, the selftests, the in-guest bats.
 guest() {
 	vm_suite guest "$TOP/tests/guest-suite.sh"
 }
 
-# The same kernel without CONFIG_LIVEPATCH_SHADOW_DEBUG, in build/obj-nodebug
-# (seeded from build/obj, so only what the option changes is rebuilt).
-nodebug() {
-	local log="$RESULTS/nodebug-build.log"
+# variant NAME WHAT FRAGMENT... -- CMD...: build the kernel of FRAGMENTs in
+# build/obj-NAME (seeded from build/obj, so that only what they change is
+# rebuilt), then run CMD in the VM booted with it.
+variant() {
+	local name=$1 what=$2 log="$RESULTS/$1-build.log" fragments=()
 
-	export OBJ="$BUILD/obj-nodebug"
+	shift 2
+	while [ "$1" != -- ]; do
+		fragments+=("$1")
+		shift
+	done
+	shift
+	export OBJ="$BUILD/obj-$name"
 	# shellcheck source=harness/lib.sh # again, for the paths under $OBJ
 	. "$HARNESS/lib.sh"
-	if ! "$HARNESS/kbuild.sh" base.config livepatch.config nodebug.config >"$log" 2>&1; then
-		echo "not ok - nodebug: kernel build failed"
+	if ! "$HARNESS/kbuild.sh" "${fragments[@]}" >"$log" 2>&1; then
+		echo "not ok - $name: kernel build failed"
 		tail -n 40 "$log" | sed 's/^/# /'
 		return 1
 	fi
-	echo "ok - nodebug: kernel built without CONFIG_LIVEPATCH_SHADOW_DEBUG"
-	vm_suite nodebug bats --tap "$TOP/tests/bats/nodebug"
+	echo "ok - $name: kernel built $what"
+	vm_suite "$name" "$@"
 }
 
-# The debug kernel, in build/obj-debug (seeded from build/obj; KASAN
-# rebuilds nearly everything the first time): TCG and the checkers make
-# the suite several times slower, hence the memory and the timeout.
-debug() {
-	local log="$RESULTS/debug-build.log"
+# The kernel without CONFIG_LIVEPATCH_SHADOW_DEBUG: sysfs without debugfs.
+nodebug() {
+	variant nodebug "without CONFIG_LIVEPATCH_SHADOW_DEBUG" \
+		base.config livepatch.config nodebug.config -- \
+		bats --tap "$TOP/tests/bats/nodebug"
+}
 
-	export OBJ="$BUILD/obj-debug"
-	# shellcheck source=harness/lib.sh # again, for the paths under $OBJ
-	. "$HARNESS/lib.sh"
-	if ! "$HARNESS/kbuild.sh" base.config livepatch.config debug.config >"$log" 2>&1; then
-		echo "not ok - debug: kernel build failed"
-		tail -n 40 "$log" | sed 's/^/# /'
-		return 1
-	fi
-	echo "ok - debug: kernel built with KASAN, kmemleak, lockdep, debugobjects and failslab"
+# The debug kernel (KASAN rebuilds nearly everything the first time): TCG
+# and the checkers make the suite several times slower, hence the memory
+# and the timeout.
+debug() {
 	KLP_VM_MEM=${KLP_DEBUG_VM_MEM:-4G} KLP_VM_TIMEOUT=${KLP_DEBUG_TIMEOUT:-3600} \
-		vm_suite debug "$TOP/tests/debug-suite.sh"
+		variant debug "with KASAN, kmemleak, lockdep, debugobjects and failslab" \
+		base.config livepatch.config debug.config -- "$TOP/tests/debug-suite.sh"
 }
 
 # KLP_CHECK_STAGES="lint guest" runs only those stages (for development).
 want() {
-	[[ " ${KLP_CHECK_STAGES:-lint host fuzz guest nodebug series} " == *" $1 "* ]]
+	[[ " ${KLP_CHECK_STAGES:-lint host fuzz guest nodebug debug series} " == *" $1 "* ]]
 }
 
 main() {

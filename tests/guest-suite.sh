@@ -2,7 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # The in-guest test suite, run by harness/check.sh inside the VM: the
-# upstream livepatch selftests, then the in-guest bats files. Prints TAP.
+# KUnit results of boot, the livepatch selftests (upstream's and ours, or
+# those named in KLP_SELFTESTS), then the in-guest bats files (or those
+# named in KLP_GUEST_BATS). Prints TAP.
 
 set -uo pipefail
 
@@ -12,10 +14,12 @@ rc=0
 echo "# == KUnit suites run at boot =="
 "$top/tests/kunit/report.sh" klp_shadow || rc=1
 
-echo "# == livepatch selftests (upstream and ours) =="
-"$top/tests/selftests/run.sh" "$KLP_STAGE/selftests" || rc=1
+echo "# == livepatch selftests: ${KLP_SELFTESTS:-upstream and ours} =="
+read -ra selftests <<< "${KLP_SELFTESTS:-}"
+"$top/tests/selftests/run.sh" "$KLP_STAGE/selftests" "${selftests[@]}" || rc=1
 
-echo "# == in-guest bats =="
-bats --tap "$top/tests/bats/guest" || rc=1
+echo "# == in-guest bats: ${KLP_GUEST_BATS:-guest} =="
+read -ra files <<< "${KLP_GUEST_BATS:-guest}"
+bats --tap "${files[@]/#/$top/tests/bats/}" || rc=1
 
 exit $rc
