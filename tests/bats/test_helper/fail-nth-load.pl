@@ -16,6 +16,10 @@
 #	puts them, the cluster around klp_enable_patch (init and cold text
 #	sit elsewhere).
 #
+# fail-nth-load.pl span FUNCTION
+#	Print the start and end of FUNCTION's text in the running kernel
+#	(the end is where the next text symbol of /proc/kallsyms starts).
+#
 # Perl, not Python: on the debug kernel under TCG, Python's start-up alone
 # takes seconds, and the sweep starts this once per allocation.
 
@@ -57,6 +61,23 @@ sub core_range {
 	print "$spans[$lo][0] $end\n";
 }
 
+sub span {
+	my ($func) = @_;
+	my ($start, $end);
+
+	open(my $ks, '<', '/proc/kallsyms') or die "/proc/kallsyms: $!\n";
+	my @text = sort { $a <=> $b } map {
+		my ($hex, $t, $name) = split;
+		$start = hex($hex) if $name eq $func && $t =~ /^[tT]$/;
+		$t =~ /^[tT]$/ ? hex($hex) : ();
+	} <$ks>;
+	close($ks);
+	die "no $func in /proc/kallsyms\n" unless defined $start;
+	($end) = grep { $_ > $start } @text;
+	die "no text after $func\n" unless defined $end;
+	print "$start $end\n";
+}
+
 sub load_failing {
 	my ($nth, $path) = @_;
 	my $params = '';	# syscall() passes strings as writable buffers
@@ -75,9 +96,11 @@ sub load_failing {
 	print "$err ", ($left == 0 ? 1 : 0), "\n";
 }
 
-die "usage: $0 N MODULE.ko | range BUILT-IN.A\n" unless @ARGV == 2;
+die "usage: $0 N MODULE.ko | range BUILT-IN.A | span FUNCTION\n" unless @ARGV == 2;
 if ($ARGV[0] eq 'range') {
 	core_range($ARGV[1]);
+} elsif ($ARGV[0] eq 'span') {
+	span($ARGV[1]);
 } else {
 	load_failing(@ARGV);
 }
