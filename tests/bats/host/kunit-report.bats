@@ -38,3 +38,18 @@ ok 2 kunit: klp_shadow: klp_shadow_test_refcount_and_owners"
 	assert_failure
 	assert_output "not ok 1 kunit: no_such_suite: the suite did not run"
 }
+
+@test "a long kernel log after the suite does not fail the report" {
+	local log="$BATS_TEST_TMPDIR/long.log" i
+
+	cp "$BATS_TEST_DIRNAME/../fixtures/kunit/pass.log" "$log"
+	# Far more than a pipe holds, as on the debug kernel after boot.
+	for ((i = 0; i < 4000; i++)); do
+		printf '[ %d.000000] livepatch: a message after the suite, number %d\n' "$i" "$i"
+	done >> "$log"
+	run "$KLP_TOP/tests/kunit/report.sh" klp_shadow "$log"
+
+	assert_success
+	assert_output "ok 1 kunit: klp_shadow: klp_shadow_test_id_api_counts
+ok 2 kunit: klp_shadow: klp_shadow_test_refcount_and_owners"
+}
