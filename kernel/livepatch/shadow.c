@@ -31,6 +31,7 @@
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/hash.h>
 #include <linux/hashtable.h>
 #include <linux/livepatch.h>
 #include <linux/mutex.h>
@@ -139,17 +140,46 @@ struct klp_shadow_owner {
 	char name[];
 };
 
+/*
+ * The key is two words: hash and compare them as such, cheaper on every
+ * lookup than the generic jhash2() and memcmp() of the key. The seed is the
+ * table's, so that a rehash still moves colliding keys apart.
+ */
+static u32 klp_shadow_hashfn(const void *data, u32 len, u32 seed)
+{
+	const struct klp_shadow_key *key = data;
+
+	return hash_64((unsigned long)key->obj ^
+		       ((u64)key->id * GOLDEN_RATIO_64) ^ seed, 32);
+}
+
+static int klp_shadow_cmpfn(struct rhashtable_compare_arg *arg,
+			    const void *ptr)
+{
+	const struct klp_shadow_key *key = arg->key;
+	const struct klp_shadow *shadow = ptr;
+
+	return shadow->key.obj != key->obj || shadow->key.id != key->id;
+}
+
 static const struct rhashtable_params klp_shadow_params = {
 	.key_len = sizeof(struct klp_shadow_key),
 	.key_offset = offsetof(struct klp_shadow, key),
 	.head_offset = offsetof(struct klp_shadow, node),
+	.hashfn = klp_shadow_hashfn,
+	.obj_cmpfn = klp_shadow_cmpfn,
 	.automatic_shrinking = true,
 };
 
 static struct rhashtable klp_shadow_table;
 static DEFINE_HASHTABLE(klp_shadow_ids, 6);
 
-/* Find <obj, id>. The caller holds klp_shadow_lock or uses the result as RCU allows. */
+/*
+ * Find <obj, id>. The caller holds klp_shadow_lock or uses the result as RCU
+ * allows. The fast paths that call it are __flatten: gcc otherwise keeps
+ * this and the key's hash out of line, two calls that cost more than the
+ * lookup itself when the table is small.
+ */
 static struct klp_shadow *klp_shadow_lookup(void *obj, unsigned long id)
 {
 	struct klp_shadow_key key = { .obj = obj, .id = id };
@@ -242,7 +272,7 @@ static void klp_shadow_unlink(struct klp_shadow *shadow,
  * Context: Any context.
  * Return: the shadow variable data element, NULL on failure.
  */
-void *klp_shadow_get(void *obj, unsigned long id)
+__flatten void *klp_shadow_get(void *obj, unsigned long id)
 {
 	struct klp_shadow *shadow = klp_shadow_lookup(obj, id);
 
@@ -287,22 +317,28 @@ static int klp_shadow_insert(struct klp_shadow *shadow,
  * under klp_shadow_lock: a collection starts by dropping the last one
  * under that lock, so a variable is either added before, and collected,
  * or refused.
+ *
+ * Only get_or_alloc looks for an existing variable before allocating: for
+ * alloc, one is a caller's bug, found under the lock all the same. The
+ * record of @id is looked up once, under the lock; the first variable of
+ * an id allocates it outside the lock and tries again.
  */
-static void *__klp_shadow_get_or_alloc(void *obj, unsigned long id,
-				       size_t size, gfp_t gfp_flags,
-				       klp_shadow_ctor_t ctor, void *ctor_data,
-				       struct klp_shadow_type *type,
-				       bool warn_on_exist)
+static __flatten void *
+__klp_shadow_get_or_alloc(void *obj, unsigned long id, size_t size,
+			  gfp_t gfp_flags, klp_shadow_ctor_t ctor,
+			  void *ctor_data, struct klp_shadow_type *type,
+			  bool warn_on_exist)
 {
 	struct klp_shadow_id *rec, *new_rec = NULL;
 	struct klp_shadow *shadow, *new_shadow;
 	unsigned long flags;
-	bool known;
 	int err;
 
-	shadow = klp_shadow_lookup(obj, id);
-	if (shadow)
-		goto exists;
+	if (!warn_on_exist) {
+		shadow = klp_shadow_lookup(obj, id);
+		if (shadow)
+			return shadow->data;
+	}
 
 	/* Allocate outside the lock, zeroed; @ctor runs only if it is used. */
 	new_shadow = kzalloc(struct_size(new_shadow, data, size), gfp_flags);
@@ -312,17 +348,7 @@ static void *__klp_shadow_get_or_alloc(void *obj, unsigned long id,
 	new_shadow->key.id = id;
 	new_shadow->size = size;
 
-	rcu_read_lock();
-	known = !!klp_shadow_id_find(id);
-	rcu_read_unlock();
-	if (!known) {
-		new_rec = klp_shadow_id_alloc(id, gfp_flags);
-		if (!new_rec) {
-			kfree(new_shadow);
-			return NULL;
-		}
-	}
-
+retry:
 	spin_lock_irqsave(&klp_shadow_lock, flags);
 	shadow = klp_shadow_lookup(obj, id);
 	if (unlikely(shadow)) {
@@ -332,13 +358,19 @@ static void *__klp_shadow_get_or_alloc(void *obj, unsigned long id,
 		goto exists;
 	}
 	rec = klp_shadow_id_get(id, &new_rec);
-	if (!rec)
-		err = -ENOMEM;
-	else if (type && !type->nr_refs)
+	if (unlikely(!rec)) {
+		spin_unlock_irqrestore(&klp_shadow_lock, flags);
+		new_rec = klp_shadow_id_alloc(id, gfp_flags);
+		if (new_rec)
+			goto retry;
+		kfree(new_shadow);
+		return NULL;
+	}
+	if (type && !type->nr_refs)
 		err = -ENOENT;
 	else
 		err = klp_shadow_insert(new_shadow, rec, ctor, ctor_data);
-	if (err && rec)
+	if (err)
 		klp_shadow_id_put(rec);
 	spin_unlock_irqrestore(&klp_shadow_lock, flags);
 
@@ -435,7 +467,7 @@ static void klp_shadow_free_one(struct klp_shadow *shadow,
  *
  * Context: Any context.
  */
-void klp_shadow_free(void *obj, unsigned long id, klp_shadow_dtor_t dtor)
+__flatten void klp_shadow_free(void *obj, unsigned long id, klp_shadow_dtor_t dtor)
 {
 	struct klp_shadow *shadow;
 	struct klp_shadow_id *rec;
@@ -747,7 +779,7 @@ static bool klp_shadow_type_usable(struct klp_shadow_type *type)
  * Return: the shadow variable data element, NULL if there is none or no
  * reference is held on @type.
  */
-void *klp_shadow_type_get(struct klp_shadow_type *type, void *obj)
+__flatten void *klp_shadow_type_get(struct klp_shadow_type *type, void *obj)
 {
 	if (!klp_shadow_type_usable(type))
 		return NULL;
