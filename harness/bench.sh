@@ -7,8 +7,10 @@
 # module (tests/bench), and print one table, the ratios, and last one
 # "BENCH <name> <value>" line per figure.
 #
-# KLP_BENCH_SIZES (default "1000 16000 256000 1000000") and
-# KLP_BENCH_ROUNDS (default 5, the median is kept) tune the run; results
+# KLP_BENCH_SIZES (default "1000 16000 256000 1000000"), KLP_BENCH_LOADS
+# (default 5: module loads per population) and KLP_BENCH_ROUNDS (default
+# 5: rounds per figure inside a load) tune the run. Each figure is the
+# median over the loads of each load's median over its rounds. Results
 # are kept in build/bench/.
 
 set -euo pipefail
@@ -16,6 +18,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 read -ra SIZES <<< "${KLP_BENCH_SIZES:-1000 16000 256000 1000000}"
+LOADS=${KLP_BENCH_LOADS:-5}
 ROUNDS=${KLP_BENCH_ROUNDS:-5}
 OUT="$BUILD/bench"
 UPSTREAM_SRC="$BUILD/src-upstream"
@@ -49,12 +52,13 @@ run_vm() {
 	done
 	grep -q '^BENCH-RAW ' "$OUT/$name/output" || die "the $name benchmark has no results"
 	grep '^BENCH-RAW ' "$OUT/$name/output" | sed "s/^BENCH-RAW /$name /" >> "$OUT/raw"
+	grep '^BENCH-IRQOFF ' "$OUT/$name/output" | sed "s/^BENCH-IRQOFF /$name N=/" >> "$OUT/irqoff" || true
 }
 
-# fig KERNEL N NAME: a figure of the raw results, or "-".
+# fig KERNEL N NAME: the median of a figure over the loads, or "-".
 fig() {
-	awk -v k="$1" -v n="$2" -v f="$3" '$1 == k && $2 == n && $3 == f { v = $4 }
-		END { print (v == "" ? "-" : v) }' "$OUT/raw"
+	awk -v k="$1" -v n="$2" -v f="$3" '$1 == k && $2 == n && $3 == f { print $4 }' "$OUT/raw" |
+		sort -g | awk '{ v[NR] = $1 } END { print (NR ? v[int((NR + 1) / 2)] : "-") }'
 }
 
 # div A B: A / B with three decimals, "-" if either is missing.
@@ -65,12 +69,8 @@ div() {
 
 # bytes_per_var KERNEL N: slab growth per variable while N live, in bytes.
 bytes_per_var() {
-	local before after
-
-	before=$(fig "$1" "$2" slab_kb_before)
-	after=$(fig "$1" "$2" slab_kb_after)
-	awk -v a="$after" -v b="$before" -v n="$2" 'BEGIN {
-		if (a == "-" || b == "-") print "-"; else printf "%.1f\n", (a - b) * 1024 / n }'
+	awk -v g="$(fig "$1" "$2" slab_kb_growth)" -v n="$2" 'BEGIN {
+		if (g == "-") print "-"; else printf "%.1f\n", g * 1024 / n }'
 }
 
 print_table() {
@@ -129,16 +129,19 @@ main() {
 
 	rm -rf "$OUT"
 	mkdir -p "$OUT"
-	run_vm ours "$ours" "$ours/stage/bench/klp_shadow_bench.ko" "$ROUNDS" "${SIZES[@]}" \
+	run_vm ours "$ours" "$ours/stage/bench/klp_shadow_bench.ko" "$LOADS" "$ROUNDS" "${SIZES[@]}" \
 		-- "$ours/stage/selftests/test_modules/test_klp_shadow_bulk.ko"
-	run_vm upstream "$up" "$up/stage/bench/klp_shadow_bench.ko" "$ROUNDS" "${SIZES[@]}"
+	run_vm upstream "$up" "$up/stage/bench/klp_shadow_bench.ko" "$LOADS" "$ROUNDS" "${SIZES[@]}"
 
 	echo
 	echo "Shadow variables, ours against upstream $(kernel_release), QEMU TCG, 2 vCPUs;"
-	echo "medians of $ROUNDS rounds (times in ns unless named _us; bytes per variable"
-	echo "from the Slab line of /proc/meminfo):"
+	echo "medians over $LOADS module loads of medians of $ROUNDS rounds (times in ns"
+	echo "unless named _us; bytes per variable from the Slab line of /proc/meminfo):"
 	echo
 	print_table | tee "$OUT/table"
+	echo
+	echo "The longest IRQs-off section during each collection (irqsoff tracer):"
+	cat "$OUT/irqoff"
 	echo
 	print_bench_lines | tee "$OUT/bench"
 }

@@ -1,11 +1,14 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# make bench, inside the VM: run the benchmark module at each population
-# and print "BENCH-RAW <N> <name> <value>" lines for harness/bench.sh.
+# make bench, inside the VM: load the benchmark module at each population,
+# LOADS times over, and print "BENCH-RAW <N> <name> <value>" lines for
+# harness/bench.sh (one per load; it keeps the median).
 #
-# Usage: bench.sh MODULE ROUNDS N... [-- BULK_MODULE]
+# Usage: bench.sh MODULE LOADS ROUNDS N... [-- BULK_MODULE]
 #   MODULE       klp_shadow_bench.ko built for the running kernel
+#   LOADS        passes over the populations, each a fresh module load
+#   ROUNDS       rounds per figure inside one load (its median is printed)
 #   BULK_MODULE  test_klp_shadow_bulk.ko (ours only): times reading "live"
 #                in sysfs at 10 and at the largest N variables
 
@@ -13,8 +16,8 @@ set -euo pipefail
 
 TRACING=/sys/kernel/tracing
 
-mod=$1 rounds=$2
-shift 2
+mod=$1 loads=$2 rounds=$3
+shift 3
 sizes=()
 while [ $# -gt 0 ] && [ "$1" != -- ]; do
 	sizes+=("$1")
@@ -40,17 +43,23 @@ run_size() {
 	dmesg -C
 	insmod "$mod" nr="$n" rounds="$rounds"
 	after=$(slab_kb)
-	raw "$n" slab_kb_before "$before"
-	raw "$n" slab_kb_after "$after"
+	raw "$n" slab_kb_growth "$((after - before))"
 	dmesg | sed -n "s/.*klp_shadow_bench: $n \([a-z0-9_]*\) \([0-9]*\)$/\1 \2/p" |
 		while read -r name value; do raw "$n" "$name" "$value"; done
 
+	# No function tracing inside the sections: it would slow down every
+	# call made with IRQs off, and so lengthen what it measures.
+	echo 0 > "$TRACING/options/function-trace"
 	echo 0 > "$TRACING/tracing_max_latency"
 	echo irqsoff > "$TRACING/current_tracer"
 	echo 1 > "$TRACING/tracing_on"
 	echo 1 > /sys/module/klp_shadow_bench/parameters/collect
 	echo 0 > "$TRACING/tracing_on"
 	lat=$(cat "$TRACING/tracing_max_latency")
+	# Where the longest section was: its task, first and last function.
+	echo "BENCH-IRQOFF $n ${lat} us: $(sed -n 's/^#  *| task: \([^ ]*\).*/task \1,/p;
+		s/^#  => started at: */started at /p; s/^#  => ended at: */ended at /p' \
+		"$TRACING/trace" | tr '\n' ' ')"
 	echo nop > "$TRACING/current_tracer"
 	raw "$n" irqoff_max_us "$lat"
 	dmesg | sed -n "s/.*klp_shadow_bench: $n collect_all_ns \([0-9]*\)$/\1/p" |
@@ -94,8 +103,12 @@ if [ "$clock" != tsc ]; then
 	exit 3
 fi
 echo "kernel $(uname -r): $(cat /proc/version)"
-for n in "${sizes[@]}"; do
-	run_size "$n"
+# Passes, not loads in a row: a slow stretch of the host spreads over
+# every population instead of spoiling one.
+for ((pass = 1; pass <= loads; pass++)); do
+	for n in "${sizes[@]}"; do
+		run_size "$n"
+	done
 done
 if [ -n "$bulk" ]; then
 	live_read 10
