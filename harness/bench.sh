@@ -40,7 +40,7 @@ run_vm() {
 	local name=$1 obj=$2 attempt
 
 	shift 2
-	for attempt in 1 2 3 4 5; do
+	for attempt in $(seq 10); do
 		msg "benchmarking $name (log: $OUT/$name.log)"
 		# tsc=reliable: no clocksource watchdog to demote the TSC to
 		# jiffies (4 ms steps) when TCG runs late.
