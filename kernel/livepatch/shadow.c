@@ -142,8 +142,9 @@ struct klp_shadow_owner {
 
 /*
  * The key is two words: hash and compare them as such, cheaper on every
- * lookup than the generic jhash2() and memcmp() of the key. The seed is the
- * table's, so that a rehash still moves colliding keys apart.
+ * lookup than the generic jhash2() and memcmp() of the key. The parent's
+ * address is mixed like hash_ptr() does; the id and the table's seed are
+ * folded in first.
  */
 static u32 klp_shadow_hashfn(const void *data, u32 len, u32 seed)
 {
