@@ -78,7 +78,8 @@ print_table() {
 
 	printf '%-22s %9s %14s %14s %10s\n' figure N ours upstream ours/up
 	for f in populate_ns get_hit_ns get_miss_ns alloc_ns free_ns collect_1_ns \
-		 collect_all_ns irqoff_max_us bytes_per_var typed_get_hit_ns typed_collect_1_ns; do
+		 collect_all_ns irqoff_max_us slab_kb_before slab_kb_after bytes_per_var \
+		 typed_get_hit_ns typed_collect_1_ns; do
 		for n in "${SIZES[@]}"; do
 			if [ "$f" = bytes_per_var ]; then
 				o=$(bytes_per_var ours "$n")

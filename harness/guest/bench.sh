@@ -43,6 +43,8 @@ run_size() {
 	dmesg -C
 	insmod "$mod" nr="$n" rounds="$rounds"
 	after=$(slab_kb)
+	raw "$n" slab_kb_before "$before"
+	raw "$n" slab_kb_after "$after"
 	raw "$n" slab_kb_growth "$((after - before))"
 	dmesg | sed -n "s/.*klp_shadow_bench: $n \([a-z0-9_]*\) \([0-9]*\)$/\1 \2/p" |
 		while read -r name value; do raw "$n" "$name" "$value"; done
