@@ -17,20 +17,24 @@
  *
  * Every id in use has a record that lists its variables, counts them and
  * their bytes, and holds the references taken on it through
- * struct klp_shadow_type: by the livepatch core for each type listed in a
- * patched klp_object, or explicitly with klp_shadow_register(). When the
- * last reference on an id goes, its variables are unlinked in short batches
- * under the spinlock, an RCU grace period passes, and only then are they
- * handed to the destructor, in process context with no spinlock held.
+ * struct klp_shadow_type. Every reference belongs to a patched klp_object:
+ * the livepatch core takes one for each type the object lists, and
+ * klp_shadow_register() one for the object explicitly; the core drops
+ * them all when the object is unpatched for good, and keeps them for good
+ * when a forced transition retires it. When the last reference on an id
+ * goes, its variables made through a type are unlinked in short batches
+ * under the spinlock, one RCU grace period passes for the whole release,
+ * and only then are they handed to the destructor, in process context with
+ * no spinlock held. No destructor ever runs under klp_shadow_lock.
  *
- * Ids used only through the id-based API (klp_shadow_alloc() and friends)
- * have a record too, without references; their variables are freed by
- * klp_shadow_free() and klp_shadow_free_all() as before, or collected when
- * a registered type with their id loses its last reference.
+ * Variables made with the id-based API (klp_shadow_alloc() and friends)
+ * are kept apart: a collection leaves them, and klp_shadow_free() and
+ * klp_shadow_free_all() free them as before.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/ctype.h>
 #include <linux/hash.h>
 #include <linux/hashtable.h>
 #include <linux/livepatch.h>
@@ -51,6 +55,9 @@
 
 /* "<patch>/<object>": two module names and a slash. */
 #define KLP_SHADOW_OWNER_LEN	(2 * MODULE_NAME_LEN)
+
+/* Holders of one id: as many as sysfs "owners" can show, one per line. */
+#define KLP_SHADOW_MAX_OWNERS	(PAGE_SIZE / KLP_SHADOW_OWNER_LEN)
 
 /*
  * klp_shadow_mutex serializes reference changes and collections: it is
@@ -104,16 +111,23 @@ struct klp_shadow {
  * @name:	name of the referencing types, or NULL
  * @refcount:	references held on @id
  * @collecting:	collections in progress; they keep the record alive
+ * @nr_owners:	entries in @owners
  * @owners:	struct klp_shadow_owner of each reference, sorted by name
- * @vars:	the live variables with @id
- * @live:	number of entries in @vars
+ * @vars:	the live variables with @id made through a type
+ * @untyped:	the live variables with @id made with the id-based API
+ * @live:	number of entries in @vars and @untyped
  * @bytes:	sum of their data sizes
+ * @dead:	variables unlinked by a collection, waiting for their dtor
+ * @dtor:	the destructor of the collection in progress
+ * @collect_node: node in the list of records one release event collects
  * @rcu_head:	RCU is used to safely free this structure
  *
  * All fields are written under klp_shadow_lock; @refcount, @owners and
  * @name change only with klp_shadow_mutex held too. @refcount, @live and
  * @bytes may be read without a lock, @name with klp_shadow_mutex and RCU.
- * A record goes when it holds no reference, no variable and no collection.
+ * @dead, @dtor and @collect_node belong to the holder of klp_shadow_mutex
+ * while @collecting counts it. A record goes when it holds no reference,
+ * no variable and no collection.
  */
 struct klp_shadow_id {
 	struct hlist_node node;
@@ -121,21 +135,29 @@ struct klp_shadow_id {
 	char *name;
 	unsigned int refcount;
 	unsigned int collecting;
+	unsigned int nr_owners;
 	struct list_head owners;
 	struct list_head vars;
+	struct list_head untyped;
 	unsigned long live;
 	unsigned long bytes;
+	struct list_head dead;
+	klp_shadow_dtor_t dtor;
+	struct list_head collect_node;
 	struct rcu_head rcu_head;
 };
 
 /**
  * struct klp_shadow_owner - the holder of one reference on an id
  * @node:	node in klp_shadow_id.owners
+ * @ref_node:	node in the holder's list: klp_object.shadow_refs, or
+ *		klp_shadow_kept once a forced transition retired the holder
  * @type:	the type the reference was taken through
- * @name:	the holder, "<patch>/<object>" for the livepatch core
+ * @name:	the holder, "<patch>/<object>"
  */
 struct klp_shadow_owner {
 	struct list_head node;
+	struct list_head ref_node;
 	struct klp_shadow_type *type;
 	char name[];
 };
@@ -173,6 +195,8 @@ static const struct rhashtable_params klp_shadow_params = {
 };
 
 static struct rhashtable klp_shadow_table;
+/* klp_shadow_table was set up at boot; no patch is enabled without it. */
+static bool klp_shadow_ready;
 static DEFINE_HASHTABLE(klp_shadow_ids, 6);
 
 /*
@@ -212,6 +236,8 @@ static struct klp_shadow_id *klp_shadow_id_alloc(unsigned long id, gfp_t gfp)
 	rec->id = id;
 	INIT_LIST_HEAD(&rec->owners);
 	INIT_LIST_HEAD(&rec->vars);
+	INIT_LIST_HEAD(&rec->untyped);
+	INIT_LIST_HEAD(&rec->dead);
 	return rec;
 }
 
@@ -252,6 +278,22 @@ static void klp_shadow_id_put(struct klp_shadow_id *rec)
 	call_rcu(&rec->rcu_head, klp_shadow_id_free_rcu);
 }
 
+#ifdef CONFIG_LIVEPATCH_SHADOW_KUNIT_TEST
+/* Set by the KUnit tests to make the next inserts fail with this error. */
+static int klp_shadow_test_insert_err;
+#endif
+
+/* Insert @shadow into klp_shadow_table. The caller holds klp_shadow_lock. */
+static int klp_shadow_table_insert(struct klp_shadow *shadow)
+{
+#ifdef CONFIG_LIVEPATCH_SHADOW_KUNIT_TEST
+	if (klp_shadow_test_insert_err)
+		return klp_shadow_test_insert_err;
+#endif
+	return rhashtable_insert_fast(&klp_shadow_table, &shadow->node,
+				      klp_shadow_params);
+}
+
 /* Unlink @shadow from the table and from its record @rec. */
 static void klp_shadow_unlink(struct klp_shadow *shadow,
 			      struct klp_shadow_id *rec)
@@ -281,10 +323,15 @@ __flatten void *klp_shadow_get(void *obj, unsigned long id)
 }
 EXPORT_SYMBOL_GPL(klp_shadow_get);
 
-/* Insert @shadow under its record; on failure the caller frees it. */
+/*
+ * Construct @shadow and insert it under its record, on @rec->vars when it
+ * is made through a type, else on @rec->untyped. On failure the caller
+ * frees it, after undoing the ctor's work if *@constructed is set.
+ */
 static int klp_shadow_insert(struct klp_shadow *shadow,
-			     struct klp_shadow_id *rec,
-			     klp_shadow_ctor_t ctor, void *ctor_data)
+			     struct klp_shadow_id *rec, bool typed,
+			     klp_shadow_ctor_t ctor, void *ctor_data,
+			     bool *constructed)
 {
 	int err;
 
@@ -297,16 +344,16 @@ static int klp_shadow_insert(struct klp_shadow *shadow,
 			       shadow->key.obj, shadow->key.id, err);
 			return err;
 		}
+		*constructed = true;
 	}
 
-	err = rhashtable_insert_fast(&klp_shadow_table, &shadow->node,
-				     klp_shadow_params);
+	err = klp_shadow_table_insert(shadow);
 	if (err) {
 		pr_err("Failed to add shadow variable <%p, %lx> (%d)\n",
 		       shadow->key.obj, shadow->key.id, err);
 		return err;
 	}
-	list_add(&shadow->id_node, &rec->vars);
+	list_add(&shadow->id_node, typed ? &rec->vars : &rec->untyped);
 	WRITE_ONCE(rec->live, rec->live + 1);
 	WRITE_ONCE(rec->bytes, rec->bytes + shadow->size);
 	return 0;
@@ -332,6 +379,7 @@ __klp_shadow_get_or_alloc(void *obj, unsigned long id, size_t size,
 {
 	struct klp_shadow_id *rec, *new_rec = NULL;
 	struct klp_shadow *shadow, *new_shadow;
+	bool constructed = false;
 	unsigned long flags;
 	int err;
 
@@ -370,13 +418,17 @@ retry:
 	if (type && !type->nr_refs)
 		err = -ENOENT;
 	else
-		err = klp_shadow_insert(new_shadow, rec, ctor, ctor_data);
+		err = klp_shadow_insert(new_shadow, rec, type, ctor, ctor_data,
+					&constructed);
 	if (err)
 		klp_shadow_id_put(rec);
 	spin_unlock_irqrestore(&klp_shadow_lock, flags);
 
 	kfree(new_rec);
 	if (err) {
+		/* Only a type knows how to undo its ctor. */
+		if (constructed && type && type->dtor)
+			type->dtor(obj, new_shadow->data);
 		kfree(new_shadow);
 		return NULL;
 	}
@@ -443,17 +495,20 @@ void *klp_shadow_get_or_alloc(void *obj, unsigned long id,
 }
 EXPORT_SYMBOL_GPL(klp_shadow_get_or_alloc);
 
-/* Unlink one variable, call @dtor on it and free it after a grace period. */
-static void klp_shadow_free_one(struct klp_shadow *shadow,
-				struct klp_shadow_id *rec,
-				klp_shadow_dtor_t dtor)
+/*
+ * Call @dtor on the unlinked variables of @dead, in the caller's context,
+ * and free each after a grace period. No lock of the registry is held.
+ */
+static void klp_shadow_free_unlinked(struct list_head *dead,
+				     klp_shadow_dtor_t dtor)
 {
-	lockdep_assert_held(&klp_shadow_lock);
+	struct klp_shadow *shadow, *tmp;
 
-	klp_shadow_unlink(shadow, rec);
-	if (dtor)
-		dtor(shadow->key.obj, shadow->data);
-	kfree_rcu(shadow, rcu_head);
+	list_for_each_entry_safe(shadow, tmp, dead, id_node) {
+		if (dtor)
+			dtor(shadow->key.obj, shadow->data);
+		kfree_rcu(shadow, rcu_head);
+	}
 }
 
 /**
@@ -464,24 +519,30 @@ static void klp_shadow_free_one(struct klp_shadow *shadow,
  *		and/or free data that the shadow variable points to (optional)
  *
  * Releases this <obj, id> shadow variable; callers should stop referencing
- * it. @dtor runs in atomic context under a spinlock.
+ * it. @dtor runs once the variable is unlinked, in the caller's context,
+ * with no lock of the registry held; the memory is freed after an RCU
+ * grace period.
  *
- * Context: Any context.
+ * Context: Any context; @dtor runs in the same.
  */
 __flatten void klp_shadow_free(void *obj, unsigned long id, klp_shadow_dtor_t dtor)
 {
 	struct klp_shadow *shadow;
 	struct klp_shadow_id *rec;
 	unsigned long flags;
+	LIST_HEAD(dead);
 
 	spin_lock_irqsave(&klp_shadow_lock, flags);
 	shadow = klp_shadow_lookup(obj, id);
 	rec = klp_shadow_id_find(id);
 	if (shadow && !WARN_ON_ONCE(!rec)) {
-		klp_shadow_free_one(shadow, rec, dtor);
+		klp_shadow_unlink(shadow, rec);
+		list_add(&shadow->id_node, &dead);
 		klp_shadow_id_put(rec);
 	}
 	spin_unlock_irqrestore(&klp_shadow_lock, flags);
+
+	klp_shadow_free_unlinked(&dead, dtor);
 }
 EXPORT_SYMBOL_GPL(klp_shadow_free);
 
@@ -491,44 +552,62 @@ EXPORT_SYMBOL_GPL(klp_shadow_free);
  * @dtor:	custom callback that can be used to unregister the variable
  *		and/or free data that the shadow variable points to (optional)
  *
- * Releases every <_, id> shadow variable; callers should stop referencing
- * them. It walks only the variables with @id. @dtor runs in atomic context
- * under a spinlock; types registered with the registry do not need this:
- * their variables are collected when the last reference goes.
+ * Releases every <_, id> shadow variable, made through a type or not;
+ * callers should stop referencing them. It walks only the variables with
+ * @id. @dtor runs on each once all are unlinked, in the caller's context,
+ * with no lock of the registry held. Types referenced through the registry
+ * do not need this: their variables are collected when the last reference
+ * goes.
  *
- * Context: Any context.
+ * Context: Any context; @dtor runs in the same.
  */
 void klp_shadow_free_all(unsigned long id, klp_shadow_dtor_t dtor)
 {
 	struct klp_shadow *shadow, *tmp;
 	struct klp_shadow_id *rec;
 	unsigned long flags;
+	LIST_HEAD(dead);
 
 	spin_lock_irqsave(&klp_shadow_lock, flags);
 	rec = klp_shadow_id_find(id);
 	if (rec) {
-		list_for_each_entry_safe(shadow, tmp, &rec->vars, id_node)
-			klp_shadow_free_one(shadow, rec, dtor);
+		list_for_each_entry_safe(shadow, tmp, &rec->vars, id_node) {
+			klp_shadow_unlink(shadow, rec);
+			list_add_tail(&shadow->id_node, &dead);
+		}
+		list_for_each_entry_safe(shadow, tmp, &rec->untyped, id_node) {
+			klp_shadow_unlink(shadow, rec);
+			list_add_tail(&shadow->id_node, &dead);
+		}
 		klp_shadow_id_put(rec);
 	}
 	spin_unlock_irqrestore(&klp_shadow_lock, flags);
+
+	klp_shadow_free_unlinked(&dead, dtor);
 }
 EXPORT_SYMBOL_GPL(klp_shadow_free_all);
 
 /*
- * Free every variable of @rec through @dtor: unlink them in batches of
- * KLP_SHADOW_BATCH under klp_shadow_lock, wait for readers, then call
- * @dtor and free each in process context. The caller holds klp_shadow_mutex
- * and keeps @rec alive with @rec->collecting.
- *
- * Return: the number of variables freed.
+ * Holders whose transition was forced: their references are never dropped,
+ * since tasks may still run their old code (the core never frees their
+ * modules either). Protected by klp_shadow_mutex.
  */
-static unsigned long klp_shadow_collect(struct klp_shadow_id *rec,
-					klp_shadow_dtor_t dtor)
+static LIST_HEAD(klp_shadow_kept);
+
+/*
+ * Unlink every variable of @rec made through a type onto @rec->dead, in
+ * batches of KLP_SHADOW_BATCH per klp_shadow_lock section, and queue @rec
+ * on @collection to have them destroyed through @dtor by
+ * klp_shadow_collection_end(). Variables of the id made with the id-based
+ * API stay: no type made them. The caller holds klp_shadow_mutex and has
+ * raised @rec->collecting.
+ */
+static void klp_shadow_collect(struct klp_shadow_id *rec,
+			       klp_shadow_dtor_t dtor,
+			       struct list_head *collection)
 {
-	struct klp_shadow *shadow, *tmp;
-	unsigned long flags, n = 0;
-	LIST_HEAD(dead);
+	struct klp_shadow *shadow;
+	unsigned long flags;
 	unsigned int i;
 	bool more;
 
@@ -541,30 +620,86 @@ static unsigned long klp_shadow_collect(struct klp_shadow_id *rec,
 			shadow = list_first_entry(&rec->vars, struct klp_shadow,
 						  id_node);
 			klp_shadow_unlink(shadow, rec);
-			list_add_tail(&shadow->id_node, &dead);
+			list_add_tail(&shadow->id_node, &rec->dead);
 		}
 		more = !list_empty(&rec->vars);
 		spin_unlock_irqrestore(&klp_shadow_lock, flags);
 		cond_resched();
 	} while (more);
 
-	if (list_empty(&dead))
-		return 0;
-
-	synchronize_rcu();
-	list_for_each_entry_safe(shadow, tmp, &dead, id_node) {
-		if (dtor)
-			dtor(shadow->key.obj, shadow->data);
-		kfree(shadow);
-		n++;
-		cond_resched();
-	}
-	return n;
+	rec->dtor = dtor;
+	list_add_tail(&rec->collect_node, collection);
 }
 
-static bool klp_shadow_same_name(const char *a, const char *b)
+/*
+ * Finish the collections queued on @collection: one RCU grace period for
+ * all of them, so that no reader still sees a variable, then each
+ * variable's destructor, in process context, with no lock of the registry
+ * held but klp_shadow_mutex. Records nothing uses any more go. With
+ * @report, the number freed per id goes to the debug log.
+ *
+ * Return: the number of variables freed.
+ */
+static unsigned long klp_shadow_collection_end(struct list_head *collection,
+					       bool report)
 {
-	return !strcmp(a ?: "", b ?: "");
+	struct klp_shadow_id *rec, *tmp_rec;
+	struct klp_shadow *shadow, *tmp;
+	unsigned long flags, n, total = 0;
+
+	lockdep_assert_held(&klp_shadow_mutex);
+
+	if (list_empty(collection))
+		return 0;
+	synchronize_rcu();
+
+	list_for_each_entry_safe(rec, tmp_rec, collection, collect_node) {
+		n = 0;
+		list_for_each_entry_safe(shadow, tmp, &rec->dead, id_node) {
+			list_del(&shadow->id_node);
+			if (rec->dtor)
+				rec->dtor(shadow->key.obj, shadow->data);
+			kfree(shadow);
+			n++;
+			cond_resched();
+		}
+		if (report)
+			pr_debug("shadow id %lu ('%s'): %lu variables freed\n",
+				 rec->id, rec->name ?: "", n);
+		total += n;
+
+		list_del(&rec->collect_node);
+		spin_lock_irqsave(&klp_shadow_lock, flags);
+		rec->collecting--;
+		klp_shadow_id_put(rec);
+		spin_unlock_irqrestore(&klp_shadow_lock, flags);
+	}
+	return total;
+}
+
+/**
+ * klp_shadow_name_valid() - may a shadow type have this name?
+ * @name:	the name
+ *
+ * Names are shown one per line in sysfs and debugfs, and as part of paths
+ * by the tools: 1 to KLP_SHADOW_NAME_MAX printable characters, no '/'.
+ *
+ * Return: true if @name is valid.
+ */
+static bool klp_shadow_name_valid(const char *name)
+{
+	size_t len;
+
+	if (!name)
+		return false;
+	len = strnlen(name, KLP_SHADOW_NAME_MAX + 1);
+	if (!len || len > KLP_SHADOW_NAME_MAX)
+		return false;
+	for (; *name; name++) {
+		if (!isprint(*name) || *name == '/')
+			return false;
+	}
+	return true;
 }
 
 /* May @owner take a reference on @rec through @type? */
@@ -575,18 +710,22 @@ static int klp_shadow_check(struct klp_shadow_id *rec,
 
 	lockdep_assert_held(&klp_shadow_lock);
 
-	if (rec->refcount && !klp_shadow_same_name(rec->name, type->name)) {
+	if (rec->refcount && strcmp(rec->name, type->name)) {
 		own = list_first_entry(&rec->owners, struct klp_shadow_owner,
 				       node);
 		pr_err("shadow id %lu: name '%s' of %s conflicts with '%s' of %s\n",
-		       type->id, type->name ?: "", owner, rec->name ?: "",
-		       own->name);
+		       type->id, type->name, owner, rec->name, own->name);
 		return -EINVAL;
+	}
+	if (rec->nr_owners >= KLP_SHADOW_MAX_OWNERS) {
+		pr_err("shadow id %lu: %s refused: %u holders already, the most 'owners' can show\n",
+		       type->id, owner, rec->nr_owners);
+		return -ENOSPC;
 	}
 
 	list_for_each_entry(own, &rec->owners, node) {
 		if (!strcmp(own->name, owner)) {
-			pr_err("shadow id %lu: already registered by %s\n",
+			pr_err("shadow id %lu: already referenced by %s\n",
 			       type->id, owner);
 			return -EEXIST;
 		}
@@ -607,10 +746,19 @@ static void klp_shadow_owner_add(struct klp_shadow_id *rec,
 			break;
 	}
 	list_add_tail(&own->node, &pos->node);
+	rec->nr_owners++;
 }
 
-static int __klp_shadow_register(struct klp_shadow_type *type,
-				 const char *owner)
+/*
+ * Take a reference on @type's id for @owner and add it to the holder's
+ * list @refs. The caller holds klp_shadow_mutex.
+ *
+ * Return: 0 on success; -EINVAL if @type's name is invalid or differs from
+ * the id's; -EEXIST if @owner holds a reference on the id already;
+ * -ENOSPC if the id has KLP_SHADOW_MAX_OWNERS holders; -ENOMEM.
+ */
+static int klp_shadow_ref(struct list_head *refs, struct klp_shadow_type *type,
+			  const char *owner)
 {
 	struct klp_shadow_id *rec, *new_rec;
 	struct klp_shadow_owner *own;
@@ -621,11 +769,15 @@ static int __klp_shadow_register(struct klp_shadow_type *type,
 
 	lockdep_assert_held(&klp_shadow_mutex);
 
+	if (!klp_shadow_name_valid(type->name)) {
+		pr_err("shadow id %lu of %s: invalid name\n", type->id, owner);
+		return -EINVAL;
+	}
+
 	own = kzalloc(struct_size(own, name, len), GFP_KERNEL);
 	new_rec = klp_shadow_id_alloc(type->id, GFP_KERNEL);
-	if (type->name)
-		name = kstrdup(type->name, GFP_KERNEL);
-	if (!own || !new_rec || (type->name && !name)) {
+	name = kstrdup(type->name, GFP_KERNEL);
+	if (!own || !new_rec || !name) {
 		ret = -ENOMEM;
 		goto out;
 	}
@@ -639,11 +791,12 @@ static int __klp_shadow_register(struct klp_shadow_type *type,
 		if (!rec->refcount)
 			swap(rec->name, name);
 		klp_shadow_owner_add(rec, own);
+		list_add_tail(&own->ref_node, refs);
 		own = NULL;
 		WRITE_ONCE(rec->refcount, rec->refcount + 1);
 		WRITE_ONCE(type->nr_refs, type->nr_refs + 1);
 		pr_debug("shadow id %lu ('%s'): referenced by %s, refcount %u\n",
-			 type->id, type->name ?: "", owner, rec->refcount);
+			 type->id, type->name, owner, rec->refcount);
 	} else {
 		klp_shadow_id_put(rec);
 	}
@@ -655,104 +808,266 @@ out:
 	return ret;
 }
 
-static void __klp_shadow_unregister(struct klp_shadow_type *type,
-				    const char *owner)
+/*
+ * Drop the reference @own and free it; if it was the last on its id, queue
+ * the id's collection on @collection. The caller holds klp_shadow_mutex and
+ * ends the collection with klp_shadow_collection_end().
+ */
+static void klp_shadow_unref(struct klp_shadow_owner *own,
+			     struct list_head *collection)
 {
-	struct klp_shadow_owner *own = NULL, *pos;
+	struct klp_shadow_type *type = own->type;
 	struct klp_shadow_id *rec;
-	unsigned long flags, n;
-	bool last = false;
+	unsigned long flags;
+	bool last;
 
 	lockdep_assert_held(&klp_shadow_mutex);
 
 	spin_lock_irqsave(&klp_shadow_lock, flags);
 	rec = klp_shadow_id_find(type->id);
-	if (rec) {
-		list_for_each_entry(pos, &rec->owners, node) {
-			if (!strcmp(pos->name, owner)) {
-				own = pos;
-				break;
+	if (WARN_ON(!rec)) {
+		spin_unlock_irqrestore(&klp_shadow_lock, flags);
+		return;
+	}
+	list_del(&own->node);
+	list_del(&own->ref_node);
+	rec->nr_owners--;
+	WRITE_ONCE(type->nr_refs, type->nr_refs - 1);
+	WRITE_ONCE(rec->refcount, rec->refcount - 1);
+	pr_debug("shadow id %lu ('%s'): released by %s, refcount %u\n",
+		 type->id, type->name, own->name, rec->refcount);
+	last = !rec->refcount;
+	if (last)
+		rec->collecting++;
+	spin_unlock_irqrestore(&klp_shadow_lock, flags);
+
+	kfree(own);
+	if (last)
+		klp_shadow_collect(rec, type->dtor, collection);
+}
+
+/*
+ * The reference on @id in the holder's list @refs, held by @owner if it
+ * is not NULL. The caller holds klp_shadow_mutex.
+ */
+static struct klp_shadow_owner *
+klp_shadow_find_ref(struct list_head *refs, unsigned long id, const char *owner)
+{
+	struct klp_shadow_owner *own;
+
+	lockdep_assert_held(&klp_shadow_mutex);
+
+	list_for_each_entry(own, refs, ref_node) {
+		if (own->type->id == id && (!owner || !strcmp(own->name, owner)))
+			return own;
+	}
+	return NULL;
+}
+
+static void klp_shadow_owner_name(char *buf, struct klp_patch *patch,
+				  struct klp_object *obj)
+{
+	snprintf(buf, KLP_SHADOW_OWNER_LEN, "%s/%s", patch->mod->name,
+		 obj->name ?: "vmlinux");
+}
+
+/* The patch @obj belongs to, or NULL. The caller holds klp_mutex. */
+static struct klp_patch *klp_shadow_patch_of(struct klp_object *obj)
+{
+	struct klp_patch *patch;
+	struct klp_object *pos;
+
+	lockdep_assert_held(&klp_mutex);
+
+	klp_for_each_patch(patch) {
+		klp_for_each_object(patch, pos) {
+			if (pos == obj)
+				return patch;
+		}
+	}
+	return NULL;
+}
+
+/*
+ * Does a type listed by any patch share @type's id under another name?
+ * The lists of objects whose module is not loaded count too, so that a
+ * conflict is refused when a patch is enabled, never when a module loads.
+ * The caller holds klp_mutex.
+ */
+static int klp_shadow_check_lists(struct klp_shadow_type *type,
+				  const char *owner)
+{
+	char other[KLP_SHADOW_OWNER_LEN];
+	struct klp_shadow_type **pos;
+	struct klp_patch *patch;
+	struct klp_object *obj;
+
+	lockdep_assert_held(&klp_mutex);
+
+	klp_for_each_patch(patch) {
+		klp_for_each_object(patch, obj) {
+			if (!obj->shadow_types)
+				continue;
+			for (pos = obj->shadow_types; *pos; pos++) {
+				if ((*pos)->id != type->id ||
+				    !strcmp((*pos)->name ?: "", type->name))
+					continue;
+				klp_shadow_owner_name(other, patch, obj);
+				pr_err("shadow id %lu: name '%s' of %s conflicts with '%s' of %s\n",
+				       type->id, type->name, owner,
+				       (*pos)->name ?: "", other);
+				return -EINVAL;
 			}
 		}
 	}
-	if (own) {
-		list_del(&own->node);
-		WRITE_ONCE(own->type->nr_refs, own->type->nr_refs - 1);
-		WRITE_ONCE(rec->refcount, rec->refcount - 1);
-		pr_debug("shadow id %lu ('%s'): released by %s, refcount %u\n",
-			 type->id, type->name ?: "", owner, rec->refcount);
-		last = !rec->refcount;
-		if (last)
-			rec->collecting++;
-	}
-	spin_unlock_irqrestore(&klp_shadow_lock, flags);
+	return 0;
+}
 
-	if (!own) {
-		pr_err("shadow id %lu: not registered by %s\n", type->id, owner);
-		return;
-	}
-	kfree(own);
-	if (!last)
-		return;
+/* The registry's name of @type's id, when it is referenced, must match. */
+static int klp_shadow_check_registry(struct klp_shadow_type *type,
+				     const char *owner)
+{
+	struct klp_shadow_id *rec;
+	unsigned long flags;
+	int ret = 0;
 
-	n = klp_shadow_collect(rec, type->dtor);
-	pr_debug("shadow id %lu ('%s'): %lu variables freed\n",
-		 type->id, type->name ?: "", n);
+	lockdep_assert_held(&klp_shadow_mutex);
 
 	spin_lock_irqsave(&klp_shadow_lock, flags);
-	rec->collecting--;
-	klp_shadow_id_put(rec);
+	rec = klp_shadow_id_find(type->id);
+	if (rec && rec->refcount)
+		ret = klp_shadow_check(rec, type, owner);
 	spin_unlock_irqrestore(&klp_shadow_lock, flags);
+	return ret == -EEXIST ? 0 : ret;
 }
 
 /**
- * klp_shadow_register() - take a reference on a shadow variable type
- * @type:	the type
- * @owner:	who holds the reference, shown in sysfs; one reference per
- *		owner and id, e.g. "<patch>/<object>"
+ * klp_shadow_check_patch() - check the shadow types a patch lists
+ * @patch:	a patch about to be enabled, on the list of patches
  *
- * For livepatches that cannot list their types in klp_object.shadow_types
- * (generated ones, for example): call it from a pre_patch callback and
- * klp_shadow_unregister() from the post_unpatch callback of that object.
- * Types with the same id must have the same name.
+ * Every listed type must have a valid name, and no type listed by any
+ * patch, or referenced in the registry, may have the same id under another
+ * name. Objects whose module is not loaded are checked too.
  *
- * Context: Process context; takes klp_shadow_mutex; may sleep.
- * Return: 0 on success; -EINVAL on a bad argument or if @type's id is
- * referenced under another name; -EEXIST if @owner holds a reference on
- * the id already; -ENOMEM.
+ * Context: Process context, klp_mutex held.
+ * Return: 0, -EINVAL on an invalid or conflicting declaration, or -ENOMEM
+ * if the registry could not be set up at boot.
  */
-int klp_shadow_register(struct klp_shadow_type *type, const char *owner)
+int klp_shadow_check_patch(struct klp_patch *patch)
 {
-	int ret;
+	char owner[KLP_SHADOW_OWNER_LEN];
+	struct klp_shadow_type **type;
+	struct klp_object *obj;
+	int ret = 0;
 
-	if (!type || !owner || !*owner || strlen(owner) >= KLP_SHADOW_OWNER_LEN)
-		return -EINVAL;
+	lockdep_assert_held(&klp_mutex);
+
+	if (!klp_shadow_ready) {
+		pr_err("the shadow variable table could not be set up at boot\n");
+		return -ENOMEM;
+	}
 
 	mutex_lock(&klp_shadow_mutex);
-	ret = __klp_shadow_register(type, owner);
+	klp_for_each_object(patch, obj) {
+		if (!obj->shadow_types)
+			continue;
+		klp_shadow_owner_name(owner, patch, obj);
+		for (type = obj->shadow_types; *type && !ret; type++) {
+			if (!klp_shadow_name_valid((*type)->name)) {
+				pr_err("shadow id %lu of %s: invalid name\n",
+				       (*type)->id, owner);
+				ret = -EINVAL;
+				break;
+			}
+			ret = klp_shadow_check_lists(*type, owner);
+			if (!ret)
+				ret = klp_shadow_check_registry(*type, owner);
+		}
+		if (ret)
+			break;
+	}
+	mutex_unlock(&klp_shadow_mutex);
+	return ret;
+}
+
+/**
+ * klp_shadow_register() - take a reference on a shadow type for an object
+ * @obj:	the patch object whose code uses @type
+ * @type:	the type
+ *
+ * For livepatches that cannot list their types in klp_object.shadow_types
+ * (generated ones, for example): call it from @obj's pre_patch callback.
+ * The reference belongs to @obj exactly like a listed type's: the core
+ * drops it when @obj is unpatched for good, when its patch is replaced,
+ * when its target module goes, or when the enable fails, whether or not
+ * callbacks run then. klp_shadow_unregister() may drop it earlier, from
+ * @obj's post_unpatch callback. The owner shown in sysfs is
+ * "<patch>/<object>", as for listed types.
+ *
+ * Context: A livepatch callback of @obj: process context, klp_mutex held;
+ * takes klp_shadow_mutex; may sleep.
+ * Return: 0 on success; -EINVAL on a bad argument, an invalid name, or if
+ * @type's id is declared or referenced under another name; -EEXIST if
+ * @obj holds a reference on the id already; -ENOSPC if the id has too
+ * many holders; -ENOMEM.
+ */
+int klp_shadow_register(struct klp_object *obj, struct klp_shadow_type *type)
+{
+	char owner[KLP_SHADOW_OWNER_LEN];
+	struct klp_patch *patch;
+	int ret;
+
+	if (!obj || !type)
+		return -EINVAL;
+	lockdep_assert_held(&klp_mutex);
+	patch = klp_shadow_patch_of(obj);
+	if (WARN_ON(!patch))
+		return -EINVAL;
+	klp_shadow_owner_name(owner, patch, obj);
+
+	mutex_lock(&klp_shadow_mutex);
+	ret = -EINVAL;
+	if (klp_shadow_name_valid(type->name))
+		ret = klp_shadow_check_lists(type, owner);
+	else
+		pr_err("shadow id %lu of %s: invalid name\n", type->id, owner);
+	if (!ret)
+		ret = klp_shadow_ref(&obj->shadow_refs, type, owner);
 	mutex_unlock(&klp_shadow_mutex);
 	return ret;
 }
 EXPORT_SYMBOL_GPL(klp_shadow_register);
 
 /**
- * klp_shadow_unregister() - drop a reference on a shadow variable type
+ * klp_shadow_unregister() - drop an object's reference on a shadow type
+ * @obj:	the object passed to klp_shadow_register()
  * @type:	the type passed to klp_shadow_register()
- * @owner:	the owner passed to klp_shadow_register()
  *
- * When this drops the last reference on @type's id, every variable with
- * that id is freed through @type's destructor before this returns, once no
- * reader can see it any more.
+ * Optional: the core drops the reference anyway when @obj is unpatched.
+ * When this drops the last reference on @type's id, every variable made
+ * through a type with that id is freed through @type's destructor before
+ * this returns, once no reader can see it any more.
  *
- * Context: Process context; takes klp_shadow_mutex; may sleep.
+ * Context: A livepatch callback of @obj: process context, klp_mutex held;
+ * takes klp_shadow_mutex; may sleep.
  */
-void klp_shadow_unregister(struct klp_shadow_type *type, const char *owner)
+void klp_shadow_unregister(struct klp_object *obj, struct klp_shadow_type *type)
 {
-	if (!type || !owner)
+	struct klp_shadow_owner *own;
+	LIST_HEAD(collection);
+
+	if (!obj || !type)
 		return;
+	lockdep_assert_held(&klp_mutex);
 
 	mutex_lock(&klp_shadow_mutex);
-	__klp_shadow_unregister(type, owner);
+	own = klp_shadow_find_ref(&obj->shadow_refs, type->id, NULL);
+	if (own && own->type == type)
+		klp_shadow_unref(own, &collection);
+	else
+		pr_err("shadow id %lu: not referenced by object '%s' through this type\n",
+		       type->id, obj->name ?: "vmlinux");
+	klp_shadow_collection_end(&collection, true);
 	mutex_unlock(&klp_shadow_mutex);
 }
 EXPORT_SYMBOL_GPL(klp_shadow_unregister);
@@ -854,13 +1169,6 @@ void klp_shadow_type_free(struct klp_shadow_type *type, void *obj)
 }
 EXPORT_SYMBOL_GPL(klp_shadow_type_free);
 
-static void klp_shadow_owner_name(char *buf, struct klp_patch *patch,
-				  struct klp_object *obj)
-{
-	snprintf(buf, KLP_SHADOW_OWNER_LEN, "%s/%s", patch->mod->name,
-		 obj->name ?: "vmlinux");
-}
-
 /**
  * klp_shadow_hold_object() - reference the shadow types of an object
  * @patch:	the patch @obj belongs to
@@ -871,36 +1179,51 @@ static void klp_shadow_owner_name(char *buf, struct klp_patch *patch,
  * it drops the ones it took.
  *
  * Context: Process context, klp_mutex held.
- * Return: 0 on success, or the error of klp_shadow_register().
+ * Return: 0 on success, or the error of the first reference that failed.
  */
 int klp_shadow_hold_object(struct klp_patch *patch, struct klp_object *obj)
 {
-	struct klp_shadow_type **type;
 	char owner[KLP_SHADOW_OWNER_LEN];
+	struct klp_shadow_type **type;
+	LIST_HEAD(collection);
+	LIST_HEAD(refs);
 	int ret = 0;
 
 	lockdep_assert_held(&klp_mutex);
 
-	if (WARN_ON(obj->shadow_held))
+	if (WARN_ON(!list_empty(&obj->shadow_refs)))
 		return -EINVAL;
 	if (!obj->shadow_types)
 		return 0;
 
 	klp_shadow_owner_name(owner, patch, obj);
 	mutex_lock(&klp_shadow_mutex);
-	for (type = obj->shadow_types; *type; type++) {
-		ret = __klp_shadow_register(*type, owner);
-		if (ret)
-			break;
-	}
+	for (type = obj->shadow_types; *type && !ret; type++)
+		ret = klp_shadow_ref(&refs, *type, owner);
 	if (ret) {
-		while (type-- != obj->shadow_types)
-			__klp_shadow_unregister(*type, owner);
+		while (!list_empty(&refs))
+			klp_shadow_unref(list_first_entry(&refs, struct klp_shadow_owner,
+							  ref_node),
+					 &collection);
+		klp_shadow_collection_end(&collection, true);
 	} else {
-		obj->shadow_held = true;
+		list_splice(&refs, &obj->shadow_refs);
 	}
 	mutex_unlock(&klp_shadow_mutex);
 	return ret;
+}
+
+/* Keep @obj's references for good: its patch's transition was forced. */
+static void klp_shadow_keep_object(struct klp_object *obj)
+{
+	struct klp_shadow_owner *own;
+
+	lockdep_assert_held(&klp_shadow_mutex);
+
+	list_for_each_entry(own, &obj->shadow_refs, ref_node)
+		pr_warn("shadow id %lu ('%s'): kept for %s: its transition was forced, old code may still use the variables\n",
+			own->type->id, own->type->name, own->name);
+	list_splice_tail_init(&obj->shadow_refs, &klp_shadow_kept);
 }
 
 /**
@@ -908,26 +1231,34 @@ int klp_shadow_hold_object(struct klp_patch *patch, struct klp_object *obj)
  * @patch:	the patch @obj belongs to
  * @obj:	an object that is unpatched for good
  *
- * Drops what klp_shadow_hold_object() took, if it did; types whose last
- * reference this was are collected before it returns.
+ * Drops every reference @obj holds, listed or registered explicitly; the
+ * types whose last reference this was are collected before it returns,
+ * after a single RCU grace period. If @patch's transition was forced,
+ * tasks may still run @obj's old code: the references are kept instead,
+ * for good, and the kernel log names them.
  *
  * Context: Process context, klp_mutex held.
  */
 void klp_shadow_release_object(struct klp_patch *patch, struct klp_object *obj)
 {
-	struct klp_shadow_type **type;
-	char owner[KLP_SHADOW_OWNER_LEN];
+	LIST_HEAD(collection);
 
 	lockdep_assert_held(&klp_mutex);
 
-	if (!obj->shadow_held)
+	if (list_empty(&obj->shadow_refs))
 		return;
 
-	klp_shadow_owner_name(owner, patch, obj);
 	mutex_lock(&klp_shadow_mutex);
-	for (type = obj->shadow_types; *type; type++)
-		__klp_shadow_unregister(*type, owner);
-	obj->shadow_held = false;
+	if (patch->forced) {
+		klp_shadow_keep_object(obj);
+	} else {
+		while (!list_empty(&obj->shadow_refs))
+			klp_shadow_unref(list_first_entry(&obj->shadow_refs,
+							  struct klp_shadow_owner,
+							  ref_node),
+					 &collection);
+		klp_shadow_collection_end(&collection, true);
+	}
 	mutex_unlock(&klp_shadow_mutex);
 }
 
@@ -961,7 +1292,8 @@ void klp_shadow_id_stat(unsigned long id, struct klp_shadow_stat *stat)
  * @id:		data identifier
  * @buf:	a sysfs page
  *
- * Prints one line per holder, sorted, as many whole lines as fit in @buf.
+ * Prints one line per holder, sorted. There are at most
+ * KLP_SHADOW_MAX_OWNERS holders, so every line fits in @buf.
  *
  * Context: Any context; takes klp_shadow_lock.
  * Return: the number of bytes printed, 0 when nobody holds a reference.
@@ -976,17 +1308,79 @@ ssize_t klp_shadow_id_owners(unsigned long id, char *buf)
 	spin_lock_irqsave(&klp_shadow_lock, flags);
 	rec = klp_shadow_id_find(id);
 	if (rec) {
-		list_for_each_entry(own, &rec->owners, node) {
-			if (len + strlen(own->name) + 1 >= PAGE_SIZE)
-				break;
+		list_for_each_entry(own, &rec->owners, node)
 			len += sysfs_emit_at(buf, len, "%s\n", own->name);
-		}
 	}
 	spin_unlock_irqrestore(&klp_shadow_lock, flags);
 	return len;
 }
 
 #ifdef CONFIG_LIVEPATCH_SHADOW_DEBUG
+/* References of klp_shadow_debug_register(); under klp_shadow_mutex. */
+static LIST_HEAD(klp_shadow_debug_refs);
+
+/**
+ * klp_shadow_debug_register() - take a reference that no patch object holds
+ * @type:	the type
+ * @owner:	the holder's name, shown in sysfs "owners"
+ *
+ * For test and benchmark modules on kernels with
+ * CONFIG_LIVEPATCH_SHADOW_DEBUG: a reference outside the livepatch core's
+ * lifetime rules, checked like klp_shadow_register()'s. The caller drops it
+ * with klp_shadow_debug_unregister() before its module goes.
+ *
+ * Context: Process context; takes klp_mutex and klp_shadow_mutex; may sleep.
+ * Return: 0, or an error as klp_shadow_register(); -EINVAL also for an
+ * empty or too long @owner.
+ */
+int klp_shadow_debug_register(struct klp_shadow_type *type, const char *owner)
+{
+	int ret = -EINVAL;
+
+	if (!type || !owner || !*owner || strlen(owner) >= KLP_SHADOW_OWNER_LEN)
+		return -EINVAL;
+
+	mutex_lock(&klp_mutex);
+	mutex_lock(&klp_shadow_mutex);
+	if (klp_shadow_name_valid(type->name))
+		ret = klp_shadow_check_lists(type, owner);
+	if (!ret)
+		ret = klp_shadow_ref(&klp_shadow_debug_refs, type, owner);
+	mutex_unlock(&klp_shadow_mutex);
+	mutex_unlock(&klp_mutex);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(klp_shadow_debug_register);
+
+/**
+ * klp_shadow_debug_unregister() - drop a reference of klp_shadow_debug_register()
+ * @type:	the type passed to klp_shadow_debug_register()
+ * @owner:	the owner passed to klp_shadow_debug_register()
+ *
+ * Collects @type's id like klp_shadow_unregister() when this was the last
+ * reference on it.
+ *
+ * Context: Process context; takes klp_shadow_mutex; may sleep.
+ */
+void klp_shadow_debug_unregister(struct klp_shadow_type *type, const char *owner)
+{
+	struct klp_shadow_owner *own;
+	LIST_HEAD(collection);
+
+	if (!type || !owner)
+		return;
+
+	mutex_lock(&klp_shadow_mutex);
+	own = klp_shadow_find_ref(&klp_shadow_debug_refs, type->id, owner);
+	if (own && own->type == type)
+		klp_shadow_unref(own, &collection);
+	else
+		pr_err("shadow id %lu: not referenced by %s\n", type->id, owner);
+	klp_shadow_collection_end(&collection, true);
+	mutex_unlock(&klp_shadow_mutex);
+}
+EXPORT_SYMBOL_GPL(klp_shadow_debug_unregister);
+
 static int klp_shadow_id_cmp(const void *a, const void *b)
 {
 	const struct klp_shadow_id *ra = *(const struct klp_shadow_id **)a;
@@ -1095,8 +1489,9 @@ int klp_shadow_print_types(struct seq_file *m)
 }
 
 /*
- * Collect every variable of @id now, through the destructor of a type that
- * references it, if any. The caller holds klp_shadow_mutex.
+ * Collect every variable of @id now: those made through a type through the
+ * destructor of a type that references it, if any; those of the id-based
+ * API without a destructor. The caller holds klp_shadow_mutex.
  *
  * Return: the number of variables freed, -ENOENT if the registry does not
  * know @id, or -EBUSY if @orphan is set and the id holds a reference.
@@ -1104,9 +1499,12 @@ int klp_shadow_print_types(struct seq_file *m)
 static long klp_shadow_gc_one(unsigned long id, bool orphan)
 {
 	klp_shadow_dtor_t dtor = NULL;
+	struct klp_shadow *shadow, *tmp;
 	struct klp_shadow_owner *own;
 	struct klp_shadow_id *rec;
-	unsigned long flags, n;
+	LIST_HEAD(collection);
+	unsigned long flags, n = 0;
+	LIST_HEAD(untyped);
 
 	lockdep_assert_held(&klp_shadow_mutex);
 
@@ -1117,17 +1515,26 @@ static long klp_shadow_gc_one(unsigned long id, bool orphan)
 		return -EBUSY;
 	}
 	if (rec) {
-		rec->collecting++;
+		/* One for the collection, one to print the record after it. */
+		rec->collecting += 2;
 		own = list_first_entry_or_null(&rec->owners,
 					       struct klp_shadow_owner, node);
 		if (own)
 			dtor = own->type->dtor;
+		list_for_each_entry_safe(shadow, tmp, &rec->untyped, id_node) {
+			klp_shadow_unlink(shadow, rec);
+			list_add_tail(&shadow->id_node, &untyped);
+			n++;
+		}
 	}
 	spin_unlock_irqrestore(&klp_shadow_lock, flags);
 	if (!rec)
 		return -ENOENT;
 
-	n = klp_shadow_collect(rec, dtor);
+	/* No type made the id-based API's variables: no destructor. */
+	klp_shadow_free_unlinked(&untyped, NULL);
+	klp_shadow_collect(rec, dtor, &collection);
+	n += klp_shadow_collection_end(&collection, false);
 	pr_info("shadow id %lu ('%s'): gc: %lu variables freed, refcount %u\n",
 		id, rec->name ?: "", n, rec->refcount);
 
@@ -1142,9 +1549,10 @@ static long klp_shadow_gc_one(unsigned long id, bool orphan)
  * klp_shadow_gc_id() - collect the variables of an id, referenced or not
  * @id:		data identifier
  *
- * A fault injection knob: frees every variable with @id through the
- * destructor of a type that references it (none if no type does), once no
- * reader can see them, even while livepatches still use them.
+ * A fault injection knob: frees every variable with @id, once no reader
+ * can see them, even while livepatches still use them; those made through
+ * a type through the destructor of a type that references the id (none if
+ * no type does), those of the id-based API without a destructor.
  *
  * Context: Process context; takes klp_shadow_mutex; may sleep.
  * Return: the number of variables freed, -EINVAL if the registry does not
@@ -1219,7 +1627,15 @@ long klp_shadow_gc_orphans(void)
 
 static int __init klp_shadow_init(void)
 {
-	return rhashtable_init(&klp_shadow_table, &klp_shadow_params);
+	int ret = rhashtable_init(&klp_shadow_table, &klp_shadow_params);
+
+	if (ret) {
+		pr_err("cannot set up the shadow variable table (%d): livepatches will be refused\n",
+		       ret);
+		return ret;
+	}
+	klp_shadow_ready = true;
+	return 0;
 }
 core_initcall(klp_shadow_init);
 

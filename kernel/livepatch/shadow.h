@@ -18,6 +18,7 @@ struct klp_shadow_stat {
 	unsigned long bytes;
 };
 
+int klp_shadow_check_patch(struct klp_patch *patch);
 int klp_shadow_hold_object(struct klp_patch *patch, struct klp_object *obj);
 void klp_shadow_release_object(struct klp_patch *patch, struct klp_object *obj);
 

@@ -13,11 +13,47 @@
 
 static int kt_dtor_calls;
 static unsigned long kt_dtor_sum;
+static int kt_dtor_irqs_off;
+static int kt_dtor_still_linked;
+
+/* References the tests take, as a patch object's list would hold them. */
+static LIST_HEAD(kt_refs);
 
 static void kt_dtor(void *obj, void *shadow_data)
 {
 	kt_dtor_calls++;
 	kt_dtor_sum += *(unsigned long *)shadow_data;
+}
+
+/* Record the context the registry runs a destructor in. */
+static void kt_dtor_context(void *obj, void *shadow_data)
+{
+	kt_dtor(obj, shadow_data);
+	kt_dtor_irqs_off += irqs_disabled();
+	kt_dtor_still_linked += klp_shadow_get(obj, KT_ID + 16) == shadow_data;
+}
+
+static int kt_register(struct klp_shadow_type *type, const char *owner)
+{
+	int ret;
+
+	mutex_lock(&klp_shadow_mutex);
+	ret = klp_shadow_ref(&kt_refs, type, owner);
+	mutex_unlock(&klp_shadow_mutex);
+	return ret;
+}
+
+static void kt_unregister(struct klp_shadow_type *type, const char *owner)
+{
+	struct klp_shadow_owner *own;
+	LIST_HEAD(collection);
+
+	mutex_lock(&klp_shadow_mutex);
+	own = klp_shadow_find_ref(&kt_refs, type->id, owner);
+	if (own)
+		klp_shadow_unref(own, &collection);
+	klp_shadow_collection_end(&collection, true);
+	mutex_unlock(&klp_shadow_mutex);
 }
 
 static int kt_ctor(void *obj, void *shadow_data, void *ctor_data)
@@ -63,6 +99,8 @@ static int kt_init(struct kunit *test)
 {
 	kt_dtor_calls = 0;
 	kt_dtor_sum = 0;
+	kt_dtor_irqs_off = 0;
+	kt_dtor_still_linked = 0;
 	return 0;
 }
 
@@ -105,8 +143,8 @@ static void klp_shadow_test_refcount_and_owners(struct kunit *test)
 	const char *names[2];
 	int i = 0;
 
-	KUNIT_ASSERT_EQ(test, klp_shadow_register(&b, KT_OWNER_B), 0);
-	KUNIT_ASSERT_EQ(test, klp_shadow_register(&a, KT_OWNER_A), 0);
+	KUNIT_ASSERT_EQ(test, kt_register(&b, KT_OWNER_B), 0);
+	KUNIT_ASSERT_EQ(test, kt_register(&a, KT_OWNER_A), 0);
 	KUNIT_EXPECT_EQ(test, kt_refcount(a.id), 2U);
 	KUNIT_EXPECT_EQ(test, a.nr_refs, 1U);
 	KUNIT_EXPECT_EQ(test, b.nr_refs, 1U);
@@ -121,9 +159,9 @@ static void klp_shadow_test_refcount_and_owners(struct kunit *test)
 	KUNIT_EXPECT_STREQ(test, names[0], KT_OWNER_A);
 	KUNIT_EXPECT_STREQ(test, names[1], KT_OWNER_B);
 
-	klp_shadow_unregister(&b, KT_OWNER_B);
+	kt_unregister(&b, KT_OWNER_B);
 	KUNIT_EXPECT_EQ(test, kt_refcount(a.id), 1U);
-	klp_shadow_unregister(&a, KT_OWNER_A);
+	kt_unregister(&a, KT_OWNER_A);
 	KUNIT_EXPECT_EQ(test, kt_live(a.id), -1);
 }
 
@@ -133,28 +171,27 @@ static void klp_shadow_test_conflicting_name(struct kunit *test)
 	struct klp_shadow_type b = { .id = KT_ID + 3, .name = "two" };
 	struct klp_shadow_type c = { .id = KT_ID + 3 };
 
-	KUNIT_ASSERT_EQ(test, klp_shadow_register(&a, KT_OWNER_A), 0);
-	KUNIT_EXPECT_EQ(test, klp_shadow_register(&b, KT_OWNER_B), -EINVAL);
-	KUNIT_EXPECT_EQ(test, klp_shadow_register(&c, KT_OWNER_B), -EINVAL);
+	KUNIT_ASSERT_EQ(test, kt_register(&a, KT_OWNER_A), 0);
+	KUNIT_EXPECT_EQ(test, kt_register(&b, KT_OWNER_B), -EINVAL);
+	KUNIT_EXPECT_EQ(test, kt_register(&c, KT_OWNER_B), -EINVAL);
 	KUNIT_EXPECT_EQ(test, kt_refcount(a.id), 1U);
 	KUNIT_EXPECT_EQ(test, b.nr_refs, 0U);
-	klp_shadow_unregister(&a, KT_OWNER_A);
+	kt_unregister(&a, KT_OWNER_A);
 
 	/* Once nobody holds the id, another name may take it. */
-	KUNIT_ASSERT_EQ(test, klp_shadow_register(&b, KT_OWNER_B), 0);
-	klp_shadow_unregister(&b, KT_OWNER_B);
+	KUNIT_ASSERT_EQ(test, kt_register(&b, KT_OWNER_B), 0);
+	kt_unregister(&b, KT_OWNER_B);
 }
 
 static void klp_shadow_test_double_registration(struct kunit *test)
 {
 	struct klp_shadow_type a = { .id = KT_ID + 4, .name = "dbl" };
 
-	KUNIT_ASSERT_EQ(test, klp_shadow_register(&a, KT_OWNER_A), 0);
-	KUNIT_EXPECT_EQ(test, klp_shadow_register(&a, KT_OWNER_A), -EEXIST);
+	KUNIT_ASSERT_EQ(test, kt_register(&a, KT_OWNER_A), 0);
+	KUNIT_EXPECT_EQ(test, kt_register(&a, KT_OWNER_A), -EEXIST);
 	KUNIT_EXPECT_EQ(test, kt_refcount(a.id), 1U);
-	KUNIT_EXPECT_EQ(test, klp_shadow_register(&a, ""), -EINVAL);
-	KUNIT_EXPECT_EQ(test, klp_shadow_register(NULL, KT_OWNER_B), -EINVAL);
-	klp_shadow_unregister(&a, KT_OWNER_A);
+	KUNIT_EXPECT_EQ(test, klp_shadow_register(NULL, &a), -EINVAL);
+	kt_unregister(&a, KT_OWNER_A);
 	KUNIT_EXPECT_EQ(test, a.nr_refs, 0U);
 }
 
@@ -165,8 +202,8 @@ static void klp_shadow_test_collect_on_last_release(struct kunit *test)
 	};
 	unsigned long i, n = 1000, sum = 0;
 
-	KUNIT_ASSERT_EQ(test, klp_shadow_register(&t, KT_OWNER_A), 0);
-	KUNIT_ASSERT_EQ(test, klp_shadow_register(&t, KT_OWNER_B), 0);
+	KUNIT_ASSERT_EQ(test, kt_register(&t, KT_OWNER_A), 0);
+	KUNIT_ASSERT_EQ(test, kt_register(&t, KT_OWNER_B), 0);
 	for (i = 0; i < n; i++) {
 		void *data = klp_shadow_type_alloc(&t, kt_parent(i), sizeof(long),
 						   GFP_KERNEL, (void *)i);
@@ -176,11 +213,11 @@ static void klp_shadow_test_collect_on_last_release(struct kunit *test)
 	}
 	KUNIT_EXPECT_EQ(test, kt_live(t.id), (long)n);
 
-	klp_shadow_unregister(&t, KT_OWNER_A);
+	kt_unregister(&t, KT_OWNER_A);
 	KUNIT_EXPECT_EQ(test, kt_dtor_calls, 0);
 	KUNIT_EXPECT_EQ(test, kt_live(t.id), (long)n);
 
-	klp_shadow_unregister(&t, KT_OWNER_B);
+	kt_unregister(&t, KT_OWNER_B);
 	KUNIT_EXPECT_EQ(test, kt_dtor_calls, (int)n);
 	KUNIT_EXPECT_EQ(test, kt_dtor_sum, sum);
 	KUNIT_EXPECT_EQ(test, kt_live(t.id), -1);
@@ -192,30 +229,46 @@ static void klp_shadow_test_collect_only_its_id(struct kunit *test)
 	struct klp_shadow_type t = { .id = KT_ID + 6, .name = "mine", .dtor = kt_dtor };
 	unsigned long other = KT_ID + 7;
 
-	KUNIT_ASSERT_EQ(test, klp_shadow_register(&t, KT_OWNER_A), 0);
+	KUNIT_ASSERT_EQ(test, kt_register(&t, KT_OWNER_A), 0);
 	KUNIT_ASSERT_NOT_NULL(test, klp_shadow_type_alloc(&t, kt_parent(1), 8,
 							  GFP_KERNEL, NULL));
 	KUNIT_ASSERT_NOT_NULL(test, klp_shadow_alloc(kt_parent(1), other, 8,
 						     GFP_KERNEL, NULL, NULL));
-	klp_shadow_unregister(&t, KT_OWNER_A);
+	kt_unregister(&t, KT_OWNER_A);
 	KUNIT_EXPECT_EQ(test, kt_dtor_calls, 1);
 	KUNIT_EXPECT_NOT_NULL(test, klp_shadow_get(kt_parent(1), other));
 	KUNIT_EXPECT_EQ(test, kt_live(other), 1);
 	klp_shadow_free_all(other, NULL);
 }
 
-static void klp_shadow_test_id_api_vars_collected(struct kunit *test)
+/* A collection gives the type's dtor only variables made through a type. */
+static void klp_shadow_test_mixed_user(struct kunit *test)
 {
-	struct klp_shadow_type t = { .id = KT_ID + 8, .name = "mixed", .dtor = kt_dtor };
+	struct klp_shadow_type t = {
+		.id = KT_ID + 8, .name = "mixed", .ctor = kt_ctor, .dtor = kt_dtor,
+	};
+	void *untyped;
 
-	KUNIT_ASSERT_NOT_NULL(test, klp_shadow_alloc(kt_parent(3), t.id, 8,
-						     GFP_KERNEL, NULL, NULL));
-	KUNIT_ASSERT_EQ(test, klp_shadow_register(&t, KT_OWNER_A), 0);
-	KUNIT_ASSERT_NOT_NULL(test, klp_shadow_type_alloc(&t, kt_parent(4), 8,
-							  GFP_KERNEL, NULL));
-	klp_shadow_unregister(&t, KT_OWNER_A);
-	KUNIT_EXPECT_EQ(test, kt_dtor_calls, 2);
-	KUNIT_EXPECT_NULL(test, klp_shadow_get(kt_parent(3), t.id));
+	untyped = klp_shadow_alloc(kt_parent(3), t.id, sizeof(long), GFP_KERNEL,
+				   kt_ctor, (void *)100);
+	KUNIT_ASSERT_NOT_NULL(test, untyped);
+	KUNIT_ASSERT_EQ(test, kt_register(&t, KT_OWNER_A), 0);
+	KUNIT_ASSERT_NOT_NULL(test, klp_shadow_type_alloc(&t, kt_parent(4),
+							  sizeof(long),
+							  GFP_KERNEL, (void *)4));
+	/* One <obj, id>, whichever API asks. */
+	KUNIT_EXPECT_PTR_EQ(test, klp_shadow_type_get(&t, kt_parent(3)), untyped);
+	KUNIT_EXPECT_EQ(test, kt_live(t.id), 2L);
+
+	kt_unregister(&t, KT_OWNER_A);
+	KUNIT_EXPECT_EQ(test, kt_dtor_calls, 1);
+	KUNIT_EXPECT_EQ(test, kt_dtor_sum, 4UL);
+	KUNIT_EXPECT_NULL(test, klp_shadow_get(kt_parent(4), t.id));
+	KUNIT_EXPECT_PTR_EQ(test, klp_shadow_get(kt_parent(3), t.id), untyped);
+	KUNIT_EXPECT_EQ(test, kt_live(t.id), 1L);
+
+	klp_shadow_free_all(t.id, NULL);
+	KUNIT_EXPECT_EQ(test, kt_live(t.id), -1L);
 }
 
 static void klp_shadow_test_typed_access_needs_reference(struct kunit *test)
@@ -235,11 +288,14 @@ static void klp_shadow_test_unregister_unknown_owner(struct kunit *test)
 {
 	struct klp_shadow_type t = { .id = KT_ID + 10, .name = "own" };
 
-	KUNIT_ASSERT_EQ(test, klp_shadow_register(&t, KT_OWNER_A), 0);
-	klp_shadow_unregister(&t, KT_OWNER_B);
+	KUNIT_ASSERT_EQ(test, kt_register(&t, KT_OWNER_A), 0);
+	kt_unregister(&t, KT_OWNER_B);
 	KUNIT_EXPECT_EQ(test, kt_refcount(t.id), 1U);
-	klp_shadow_unregister(&t, KT_OWNER_A);
+	KUNIT_EXPECT_EQ(test, kt_live(t.id), 0L);
+	KUNIT_EXPECT_EQ(test, t.nr_refs, 1U);
+	kt_unregister(&t, KT_OWNER_A);
 	KUNIT_EXPECT_EQ(test, kt_refcount(t.id), 0U);
+	KUNIT_EXPECT_EQ(test, kt_live(t.id), -1L);
 }
 
 static void klp_shadow_test_stat_and_owners(struct kunit *test)
@@ -257,8 +313,8 @@ static void klp_shadow_test_stat_and_owners(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, st.bytes, 0UL);
 	KUNIT_EXPECT_EQ(test, klp_shadow_id_owners(t.id, buf), 0);
 
-	KUNIT_ASSERT_EQ(test, klp_shadow_register(&t, KT_OWNER_B), 0);
-	KUNIT_ASSERT_EQ(test, klp_shadow_register(&t, KT_OWNER_A), 0);
+	KUNIT_ASSERT_EQ(test, kt_register(&t, KT_OWNER_B), 0);
+	KUNIT_ASSERT_EQ(test, kt_register(&t, KT_OWNER_A), 0);
 	KUNIT_ASSERT_NOT_NULL(test, klp_shadow_type_alloc(&t, kt_parent(1), 8,
 							  GFP_KERNEL, NULL));
 	KUNIT_ASSERT_NOT_NULL(test, klp_shadow_alloc(kt_parent(2), t.id, 16,
@@ -276,44 +332,192 @@ static void klp_shadow_test_stat_and_owners(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, st.live, 1UL);
 	KUNIT_EXPECT_EQ(test, st.bytes, 16UL);
 
-	klp_shadow_unregister(&t, KT_OWNER_A);
-	klp_shadow_unregister(&t, KT_OWNER_B);
+	kt_unregister(&t, KT_OWNER_A);
+	kt_unregister(&t, KT_OWNER_B);
 	klp_shadow_id_stat(t.id, &st);
 	KUNIT_EXPECT_EQ(test, st.refcount, 0U);
-	KUNIT_EXPECT_EQ(test, st.live, 0UL);
+	/* The id-based API's variable is not the type's to collect. */
+	KUNIT_EXPECT_EQ(test, st.live, 1UL);
 	KUNIT_EXPECT_EQ(test, klp_shadow_id_owners(t.id, buf), 0);
+	klp_shadow_free_all(t.id, NULL);
+	klp_shadow_id_stat(t.id, &st);
+	KUNIT_EXPECT_EQ(test, st.live, 0UL);
 }
 
-/* More owners than fit in a page: only whole lines are printed. */
-static void klp_shadow_test_owners_fit_a_page(struct kunit *test)
+/* The longest owner: two names of MODULE_NAME_LEN - 1 characters. */
+static void kt_long_owner(char *buf, unsigned int i)
+{
+	int width = MODULE_NAME_LEN - 1;
+
+	snprintf(buf, KLP_SHADOW_OWNER_LEN, "%0*u/%0*u", width, i, width, 0);
+}
+
+/* Holders are bounded so that "owners" always shows every one. */
+static void klp_shadow_test_owners_bounded(struct kunit *test)
 {
 	struct klp_shadow_type t = { .id = KT_ID + 12, .name = "many" };
+	unsigned int i, n = KLP_SHADOW_MAX_OWNERS, lines = 0;
 	char owner[KLP_SHADOW_OWNER_LEN];
-	unsigned int i, n = 60, lines = 0;
 	ssize_t len;
 	char *buf;
 
 	buf = kunit_kzalloc(test, PAGE_SIZE, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, buf);
 	for (i = 0; i < n; i++) {
-		snprintf(owner, sizeof(owner), "%080u/vmlinux", i);
-		KUNIT_ASSERT_EQ(test, klp_shadow_register(&t, owner), 0);
+		kt_long_owner(owner, i);
+		KUNIT_ASSERT_EQ(test, kt_register(&t, owner), 0);
 	}
+	KUNIT_EXPECT_EQ(test, kt_register(&t, KT_OWNER_A), -ENOSPC);
+	KUNIT_EXPECT_EQ(test, kt_refcount(t.id), n);
 
 	len = klp_shadow_id_owners(t.id, buf);
-	KUNIT_EXPECT_GT(test, len, 0);
 	KUNIT_EXPECT_LT(test, len, (ssize_t)PAGE_SIZE);
-	KUNIT_EXPECT_EQ(test, buf[len - 1], '\n');
 	for (i = 0; i < len; i++)
 		lines += buf[i] == '\n';
-	KUNIT_EXPECT_EQ(test, (ssize_t)lines * 89, len);
-	KUNIT_EXPECT_EQ(test, lines, (unsigned int)((PAGE_SIZE - 1) / 89));
+	KUNIT_EXPECT_EQ(test, lines, n);
+	KUNIT_EXPECT_EQ(test, (ssize_t)lines * KLP_SHADOW_OWNER_LEN, len);
 
 	for (i = 0; i < n; i++) {
-		snprintf(owner, sizeof(owner), "%080u/vmlinux", i);
-		klp_shadow_unregister(&t, owner);
+		kt_long_owner(owner, i);
+		kt_unregister(&t, owner);
 	}
 	KUNIT_EXPECT_EQ(test, kt_refcount(t.id), 0U);
+}
+
+static void klp_shadow_test_name_rules(struct kunit *test)
+{
+	char longest[KLP_SHADOW_NAME_MAX + 2];
+	struct klp_shadow_type t = { .id = KT_ID + 17, .name = "two\nlines" };
+
+	KUNIT_EXPECT_TRUE(test, klp_shadow_name_valid("counter"));
+	KUNIT_EXPECT_TRUE(test, klp_shadow_name_valid("a b-c_d.e"));
+	KUNIT_EXPECT_FALSE(test, klp_shadow_name_valid(NULL));
+	KUNIT_EXPECT_FALSE(test, klp_shadow_name_valid(""));
+	KUNIT_EXPECT_FALSE(test, klp_shadow_name_valid("a/b"));
+	KUNIT_EXPECT_FALSE(test, klp_shadow_name_valid("a\nb"));
+	KUNIT_EXPECT_FALSE(test, klp_shadow_name_valid("tab\there"));
+	memset(longest, 'x', KLP_SHADOW_NAME_MAX);
+	longest[KLP_SHADOW_NAME_MAX] = '\0';
+	KUNIT_EXPECT_TRUE(test, klp_shadow_name_valid(longest));
+	longest[KLP_SHADOW_NAME_MAX] = 'x';
+	longest[KLP_SHADOW_NAME_MAX + 1] = '\0';
+	KUNIT_EXPECT_FALSE(test, klp_shadow_name_valid(longest));
+
+	KUNIT_EXPECT_EQ(test, kt_register(&t, KT_OWNER_A), -EINVAL);
+	t.name = NULL;
+	KUNIT_EXPECT_EQ(test, kt_register(&t, KT_OWNER_A), -EINVAL);
+	KUNIT_EXPECT_EQ(test, kt_live(t.id), -1L);
+	KUNIT_EXPECT_EQ(test, t.nr_refs, 0U);
+}
+
+/* An explicit free runs the dtor unlinked, in the caller's context. */
+static void klp_shadow_test_free_dtor_context(struct kunit *test)
+{
+	unsigned long id = KT_ID + 16;
+
+	KUNIT_ASSERT_NOT_NULL(test, klp_shadow_alloc(kt_parent(1), id, sizeof(long),
+						     GFP_KERNEL, kt_ctor, (void *)1));
+	KUNIT_ASSERT_NOT_NULL(test, klp_shadow_alloc(kt_parent(2), id, sizeof(long),
+						     GFP_KERNEL, kt_ctor, (void *)2));
+	KUNIT_ASSERT_NOT_NULL(test, klp_shadow_alloc(kt_parent(3), id, sizeof(long),
+						     GFP_KERNEL, kt_ctor, (void *)3));
+	klp_shadow_free(kt_parent(1), id, kt_dtor_context);
+	KUNIT_EXPECT_EQ(test, kt_dtor_calls, 1);
+	klp_shadow_free_all(id, kt_dtor_context);
+	KUNIT_EXPECT_EQ(test, kt_dtor_calls, 3);
+	KUNIT_EXPECT_EQ(test, kt_dtor_sum, 6UL);
+	KUNIT_EXPECT_EQ(test, kt_dtor_irqs_off, 0);
+	KUNIT_EXPECT_EQ(test, kt_dtor_still_linked, 0);
+	KUNIT_EXPECT_EQ(test, kt_live(id), -1L);
+}
+
+/* A variable whose ctor ran but that cannot be added is destroyed. */
+static void klp_shadow_test_ctor_undone_on_insert_failure(struct kunit *test)
+{
+	struct klp_shadow_type t = {
+		.id = KT_ID + 18, .name = "undo", .ctor = kt_ctor, .dtor = kt_dtor,
+	};
+
+	KUNIT_ASSERT_EQ(test, kt_register(&t, KT_OWNER_A), 0);
+	klp_shadow_test_insert_err = -ENOMEM;
+	KUNIT_EXPECT_NULL(test, klp_shadow_type_alloc(&t, kt_parent(1), sizeof(long),
+						      GFP_KERNEL, (void *)7));
+	KUNIT_EXPECT_NULL(test, klp_shadow_type_get_or_alloc(&t, kt_parent(2),
+							     sizeof(long),
+							     GFP_KERNEL, (void *)8));
+	klp_shadow_test_insert_err = 0;
+	KUNIT_EXPECT_EQ(test, kt_dtor_calls, 2);
+	KUNIT_EXPECT_EQ(test, kt_dtor_sum, 15UL);
+	KUNIT_EXPECT_EQ(test, kt_live(t.id), 0L);
+	KUNIT_EXPECT_NULL(test, klp_shadow_get(kt_parent(1), t.id));
+
+	kt_unregister(&t, KT_OWNER_A);
+	KUNIT_EXPECT_EQ(test, kt_dtor_calls, 2);
+}
+
+/*
+ * Release an object's references as the core does when it is unpatched
+ * for good: all at once, or, after a forced transition, never.
+ */
+static void kt_release(struct kunit *test, bool forced)
+{
+	struct klp_shadow_type t = {
+		.id = KT_ID + 19, .name = "release", .ctor = kt_ctor, .dtor = kt_dtor,
+	};
+	struct klp_shadow_type u = { .id = KT_ID + 20, .name = "release2", .dtor = kt_dtor };
+	/* Static: a patch and an object are too large for the stack. */
+	static struct klp_patch patch;
+	static struct klp_object obj;
+	struct klp_shadow_owner *own;
+	LIST_HEAD(collection);
+
+	patch.forced = forced;
+	INIT_LIST_HEAD(&obj.shadow_refs);
+	mutex_lock(&klp_shadow_mutex);
+	KUNIT_ASSERT_EQ(test, klp_shadow_ref(&obj.shadow_refs, &t, KT_OWNER_A), 0);
+	KUNIT_ASSERT_EQ(test, klp_shadow_ref(&obj.shadow_refs, &u, KT_OWNER_A), 0);
+	mutex_unlock(&klp_shadow_mutex);
+	KUNIT_ASSERT_NOT_NULL(test, klp_shadow_type_alloc(&t, kt_parent(1), sizeof(long),
+							  GFP_KERNEL, (void *)5));
+	KUNIT_ASSERT_NOT_NULL(test, klp_shadow_type_alloc(&u, kt_parent(1), sizeof(long),
+							  GFP_KERNEL, NULL));
+
+	mutex_lock(&klp_mutex);
+	klp_shadow_release_object(&patch, &obj);
+	mutex_unlock(&klp_mutex);
+	KUNIT_EXPECT_TRUE(test, list_empty(&obj.shadow_refs));
+	if (!forced) {
+		KUNIT_EXPECT_EQ(test, kt_dtor_calls, 2);
+		KUNIT_EXPECT_EQ(test, kt_live(t.id), -1L);
+		KUNIT_EXPECT_EQ(test, kt_live(u.id), -1L);
+		return;
+	}
+
+	/* Kept: still referenced and alive, still usable by the old code. */
+	KUNIT_EXPECT_EQ(test, kt_dtor_calls, 0);
+	KUNIT_EXPECT_EQ(test, kt_refcount(t.id), 1U);
+	KUNIT_EXPECT_EQ(test, t.nr_refs, 1U);
+	KUNIT_EXPECT_NOT_NULL(test, klp_shadow_type_get(&t, kt_parent(1)));
+
+	mutex_lock(&klp_shadow_mutex);
+	while ((own = klp_shadow_find_ref(&klp_shadow_kept, t.id, KT_OWNER_A)))
+		klp_shadow_unref(own, &collection);
+	while ((own = klp_shadow_find_ref(&klp_shadow_kept, u.id, KT_OWNER_A)))
+		klp_shadow_unref(own, &collection);
+	klp_shadow_collection_end(&collection, true);
+	mutex_unlock(&klp_shadow_mutex);
+	KUNIT_EXPECT_EQ(test, kt_dtor_calls, 2);
+	KUNIT_EXPECT_EQ(test, kt_live(t.id), -1L);
+}
+
+static void klp_shadow_test_release_collects_all(struct kunit *test)
+{
+	kt_release(test, false);
+}
+
+static void klp_shadow_test_forced_release_keeps(struct kunit *test)
+{
+	kt_release(test, true);
 }
 
 #ifdef CONFIG_LIVEPATCH_SHADOW_DEBUG
@@ -324,7 +528,7 @@ static void klp_shadow_test_gc_id(struct kunit *test)
 	};
 	unsigned long i;
 
-	KUNIT_ASSERT_EQ(test, klp_shadow_register(&t, KT_OWNER_A), 0);
+	KUNIT_ASSERT_EQ(test, kt_register(&t, KT_OWNER_A), 0);
 	for (i = 1; i <= 3; i++)
 		KUNIT_ASSERT_NOT_NULL(test, klp_shadow_type_alloc(&t, kt_parent(i),
 								  sizeof(long), GFP_KERNEL,
@@ -340,7 +544,7 @@ static void klp_shadow_test_gc_id(struct kunit *test)
 	KUNIT_EXPECT_NOT_NULL(test, klp_shadow_type_alloc(&t, kt_parent(1),
 							  sizeof(long), GFP_KERNEL,
 							  (void *)1));
-	klp_shadow_unregister(&t, KT_OWNER_A);
+	kt_unregister(&t, KT_OWNER_A);
 	KUNIT_EXPECT_EQ(test, kt_dtor_calls, 4);
 	KUNIT_EXPECT_EQ(test, klp_shadow_gc_id(t.id), -EINVAL);
 }
@@ -350,7 +554,7 @@ static void klp_shadow_test_gc_orphans(struct kunit *test)
 	struct klp_shadow_type t = { .id = KT_ID + 14, .name = "held", .dtor = kt_dtor };
 	unsigned long orphan = KT_ID + 15;
 
-	KUNIT_ASSERT_EQ(test, klp_shadow_register(&t, KT_OWNER_A), 0);
+	KUNIT_ASSERT_EQ(test, kt_register(&t, KT_OWNER_A), 0);
 	KUNIT_ASSERT_NOT_NULL(test, klp_shadow_type_alloc(&t, kt_parent(1), 8,
 							  GFP_KERNEL, NULL));
 	KUNIT_ASSERT_NOT_NULL(test, klp_shadow_alloc(kt_parent(1), orphan, 8,
@@ -364,7 +568,7 @@ static void klp_shadow_test_gc_orphans(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, kt_dtor_calls, 0);
 	KUNIT_EXPECT_EQ(test, klp_shadow_gc_orphans(), 0L);
 
-	klp_shadow_unregister(&t, KT_OWNER_A);
+	kt_unregister(&t, KT_OWNER_A);
 	KUNIT_EXPECT_EQ(test, kt_dtor_calls, 1);
 }
 #endif /* CONFIG_LIVEPATCH_SHADOW_DEBUG */
@@ -376,11 +580,16 @@ static struct kunit_case klp_shadow_test_cases[] = {
 	KUNIT_CASE(klp_shadow_test_double_registration),
 	KUNIT_CASE(klp_shadow_test_collect_on_last_release),
 	KUNIT_CASE(klp_shadow_test_collect_only_its_id),
-	KUNIT_CASE(klp_shadow_test_id_api_vars_collected),
+	KUNIT_CASE(klp_shadow_test_mixed_user),
 	KUNIT_CASE(klp_shadow_test_typed_access_needs_reference),
 	KUNIT_CASE(klp_shadow_test_unregister_unknown_owner),
 	KUNIT_CASE(klp_shadow_test_stat_and_owners),
-	KUNIT_CASE(klp_shadow_test_owners_fit_a_page),
+	KUNIT_CASE(klp_shadow_test_owners_bounded),
+	KUNIT_CASE(klp_shadow_test_name_rules),
+	KUNIT_CASE(klp_shadow_test_free_dtor_context),
+	KUNIT_CASE(klp_shadow_test_ctor_undone_on_insert_failure),
+	KUNIT_CASE(klp_shadow_test_release_collects_all),
+	KUNIT_CASE(klp_shadow_test_forced_release_keeps),
 #ifdef CONFIG_LIVEPATCH_SHADOW_DEBUG
 	KUNIT_CASE(klp_shadow_test_gc_id),
 	KUNIT_CASE(klp_shadow_test_gc_orphans),

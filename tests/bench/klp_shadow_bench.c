@@ -134,7 +134,7 @@ static u64 bench_free_all_one(void)
 	return bench_median(t, rounds);
 }
 
-#ifdef KLP_BENCH_TYPED
+#if defined(KLP_BENCH_TYPED) && IS_ENABLED(CONFIG_LIVEPATCH_SHADOW_DEBUG)
 #define BENCH_OWNER	"klp_shadow_bench/bench"
 
 static struct klp_shadow_type bench_typed = {
@@ -152,7 +152,7 @@ static void bench_typed_figures(const u32 *order, unsigned int m)
 	unsigned int r, i;
 	ktime_t start;
 
-	if (klp_shadow_register(&bench_typed, BENCH_OWNER))
+	if (klp_shadow_debug_register(&bench_typed, BENCH_OWNER))
 		return;
 	/* @order may name a parent twice. */
 	for (i = 0; i < m; i++)
@@ -164,16 +164,16 @@ static void bench_typed_figures(const u32 *order, unsigned int m)
 			klp_shadow_type_get(&bench_typed, bench_parent(order[i]));
 		t[r] = div_u64(ktime_to_ns(ktime_sub(ktime_get(), start)), m);
 	}
-	klp_shadow_unregister(&bench_typed, BENCH_OWNER);
+	klp_shadow_debug_unregister(&bench_typed, BENCH_OWNER);
 	bench_print("typed_get_hit_ns", bench_median(t, rounds));
 
 	for (r = 0; r < rounds; r++) {
-		if (klp_shadow_register(&bench_typed_one, BENCH_OWNER))
+		if (klp_shadow_debug_register(&bench_typed_one, BENCH_OWNER))
 			return;
 		klp_shadow_type_alloc(&bench_typed_one, bench_parent(0),
 				      sizeof(long), GFP_KERNEL, NULL);
 		start = ktime_get();
-		klp_shadow_unregister(&bench_typed_one, BENCH_OWNER);
+		klp_shadow_debug_unregister(&bench_typed_one, BENCH_OWNER);
 		t[r] = ktime_to_ns(ktime_sub(ktime_get(), start));
 	}
 	bench_print("typed_collect_1_ns", bench_median(t, rounds));
@@ -187,7 +187,7 @@ static bool bench_bulk_registered;
 
 static int bench_register_bulk(void)
 {
-	int ret = klp_shadow_register(&bench_bulk, BENCH_OWNER);
+	int ret = klp_shadow_debug_register(&bench_bulk, BENCH_OWNER);
 
 	bench_bulk_registered = !ret;
 	return ret;
@@ -197,7 +197,7 @@ static int bench_register_bulk(void)
 static void bench_collect_bulk(void)
 {
 	if (bench_bulk_registered)
-		klp_shadow_unregister(&bench_bulk, BENCH_OWNER);
+		klp_shadow_debug_unregister(&bench_bulk, BENCH_OWNER);
 	bench_bulk_registered = false;
 }
 

@@ -7,9 +7,13 @@
  * parents (addresses never dereferenced): by id, with the id of the test
  * patches' "counter" type, so that their hand-overs and collections race
  * these; and by type, through "stress", on which a registrar thread takes
- * and drops the only reference again and again, collecting its variables
- * each time. Unloading stops the threads, frees what is left and logs the
- * counts: every typed variable constructed must have been destroyed.
+ * and drops the only reference again and again (a reference of
+ * klp_shadow_debug_register(), so CONFIG_LIVEPATCH_SHADOW_DEBUG is needed),
+ * collecting its variables each time. The workers read the data they get
+ * under rcu_read_lock(), as code outside the livepatch consistency model
+ * must: KASAN sees any read of a variable freed too early. Unloading stops
+ * the threads, frees what is left and logs the counts: every typed
+ * variable constructed must have been destroyed.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -21,6 +25,7 @@
 #include <linux/livepatch.h>
 #include <linux/module.h>
 #include <linux/random.h>
+#include <linux/rcupdate.h>
 
 #define STRESS_ID_COUNTER	0x5a	/* "counter" of test_klp_shadow_[abdh] */
 #define STRESS_ID_TYPED		0x5f
@@ -64,6 +69,20 @@ static struct klp_shadow_type stress_type = {
 	.dtor = stress_typed_dtor,
 };
 
+/* Get <@parent, @id> (through @type if set) and read it, as RCU allows. */
+static void stress_get(void *parent, unsigned long id,
+		       struct klp_shadow_type *type)
+{
+	int *data;
+
+	rcu_read_lock();
+	data = type ? klp_shadow_type_get(type, parent) :
+		      klp_shadow_get(parent, id);
+	if (data && READ_ONCE(*data) != 1)
+		pr_err("variable <%p, %lx> holds %d\n", parent, id, *data);
+	rcu_read_unlock();
+}
+
 static void *stress_parent(void)
 {
 	return (void *)(STRESS_PARENT_BASE + get_random_u32_below(STRESS_PARENTS));
@@ -76,7 +95,7 @@ static int stress_worker(void *arg)
 
 		switch (get_random_u32_below(6)) {
 		case 0:
-			klp_shadow_get(parent, STRESS_ID_COUNTER);
+			stress_get(parent, STRESS_ID_COUNTER, NULL);
 			break;
 		case 1:
 			klp_shadow_get_or_alloc(parent, STRESS_ID_COUNTER, sizeof(int),
@@ -86,7 +105,7 @@ static int stress_worker(void *arg)
 			klp_shadow_free(parent, STRESS_ID_COUNTER, NULL);
 			break;
 		case 3:
-			klp_shadow_type_get(&stress_type, parent);
+			stress_get(parent, STRESS_ID_TYPED, &stress_type);
 			break;
 		case 4:
 			klp_shadow_type_get_or_alloc(&stress_type, parent, sizeof(int),
@@ -111,11 +130,13 @@ static int stress_worker(void *arg)
 static int stress_registrar(void *arg)
 {
 	while (!kthread_should_stop()) {
-		if (!klp_shadow_register(&stress_type, STRESS_OWNER)) {
+#ifdef CONFIG_LIVEPATCH_SHADOW_DEBUG
+		if (!klp_shadow_debug_register(&stress_type, STRESS_OWNER)) {
 			msleep(20);
-			klp_shadow_unregister(&stress_type, STRESS_OWNER);
+			klp_shadow_debug_unregister(&stress_type, STRESS_OWNER);
 			atomic_long_inc(&stress_cycles);
 		}
+#endif
 		usleep_range(10000, 20000);
 	}
 	return 0;

@@ -11,7 +11,7 @@
 . "$(dirname "$0")/shadow_functions.sh"
 
 MOD_A=test_klp_shadow_a			# vmlinux, type 90 "counter"
-MOD_BULK=test_klp_shadow_bulk		# vmlinux, type 95 without a name
+MOD_BULK=test_klp_shadow_bulk		# vmlinux, type 95 "bulk"
 
 SHADOW_FILES="name refcount owners live bytes"
 
@@ -102,7 +102,6 @@ livepatch: '$MOD_A': unpatching complete
 % rmmod $MOD_A"
 
 
-# - a type without a name shows an empty line in "name"
 # - reading "live" with $BULK (1000000) variables costs what it costs with 10:
 #   the fastest of five rounds of 1000 reads each, at most 1.5 times
 
@@ -111,13 +110,13 @@ start_test "reading live costs the same at 10 and at $BULK variables"
 LIVE="$KLP_SYSFS_DIR/$MOD_BULK/vmlinux/shadow_types/95/live"
 
 load_lp $MOD_BULK nr_vars=10
-check_shadow_type $MOD_BULK vmlinux 95 "" 1 10 80 $MOD_BULK/vmlinux
+check_shadow_type $MOD_BULK vmlinux 95 bulk 1 10 80 $MOD_BULK/vmlinux
 ns_10=$(best_read_ns "$LIVE")
 disable_lp $MOD_BULK
 unload_lp $MOD_BULK
 
 load_lp $MOD_BULK nr_vars="$BULK"
-check_shadow_type $MOD_BULK vmlinux 95 "" 1 "$BULK" "$BYTES" $MOD_BULK/vmlinux
+check_shadow_type $MOD_BULK vmlinux 95 bulk 1 "$BULK" "$BYTES" $MOD_BULK/vmlinux
 ns_1m=$(best_read_ns "$LIVE")
 disable_lp $MOD_BULK
 unload_lp $MOD_BULK
@@ -125,7 +124,7 @@ unload_lp $MOD_BULK
 check_result "% insmod test_modules/$MOD_BULK.ko nr_vars=10
 livepatch: enabling patch '$MOD_BULK'
 livepatch: '$MOD_BULK': initializing patching transition
-livepatch: shadow id 95 (''): referenced by $MOD_BULK/vmlinux, refcount 1
+livepatch: shadow id 95 ('bulk'): referenced by $MOD_BULK/vmlinux, refcount 1
 livepatch: '$MOD_BULK': starting patching transition
 livepatch: '$MOD_BULK': completing patching transition
 $MOD_BULK: post_patch: 10 of 10 variables allocated
@@ -134,14 +133,14 @@ livepatch: '$MOD_BULK': patching complete
 livepatch: '$MOD_BULK': initializing unpatching transition
 livepatch: '$MOD_BULK': starting unpatching transition
 livepatch: '$MOD_BULK': completing unpatching transition
-livepatch: shadow id 95 (''): released by $MOD_BULK/vmlinux, refcount 0
-livepatch: shadow id 95 (''): 10 variables freed
+livepatch: shadow id 95 ('bulk'): released by $MOD_BULK/vmlinux, refcount 0
+livepatch: shadow id 95 ('bulk'): 10 variables freed
 livepatch: '$MOD_BULK': unpatching complete
 % rmmod $MOD_BULK
 % insmod test_modules/$MOD_BULK.ko nr_vars=$BULK
 livepatch: enabling patch '$MOD_BULK'
 livepatch: '$MOD_BULK': initializing patching transition
-livepatch: shadow id 95 (''): referenced by $MOD_BULK/vmlinux, refcount 1
+livepatch: shadow id 95 ('bulk'): referenced by $MOD_BULK/vmlinux, refcount 1
 livepatch: '$MOD_BULK': starting patching transition
 livepatch: '$MOD_BULK': completing patching transition
 $MOD_BULK: post_patch: $BULK of $BULK variables allocated
@@ -150,8 +149,8 @@ livepatch: '$MOD_BULK': patching complete
 livepatch: '$MOD_BULK': initializing unpatching transition
 livepatch: '$MOD_BULK': starting unpatching transition
 livepatch: '$MOD_BULK': completing unpatching transition
-livepatch: shadow id 95 (''): released by $MOD_BULK/vmlinux, refcount 0
-livepatch: shadow id 95 (''): $BULK variables freed
+livepatch: shadow id 95 ('bulk'): released by $MOD_BULK/vmlinux, refcount 0
+livepatch: shadow id 95 ('bulk'): $BULK variables freed
 livepatch: '$MOD_BULK': unpatching complete
 % rmmod $MOD_BULK"
 

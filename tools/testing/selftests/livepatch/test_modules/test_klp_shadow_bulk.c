@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * test_klp_shadow_bulk - a livepatch whose object lists one shadow type
- * without a name, id 95, and allocates nr_vars variables of it in
+ * test_klp_shadow_bulk - a livepatch whose object lists one shadow type,
+ * "bulk", id 95, and allocates nr_vars variables of it in
  * post_patch, on as many made-up parents: the registry at large
  * populations.
  */
@@ -22,6 +22,7 @@ MODULE_PARM_DESC(nr_vars, "Shadow variables to allocate (default 10)");
 
 static struct klp_shadow_type bulk_type = {
 	.id = 95,
+	.name = "bulk",
 };
 
 static struct klp_shadow_type *bulk_types[] = { &bulk_type, NULL };

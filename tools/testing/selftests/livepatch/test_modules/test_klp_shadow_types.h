@@ -13,20 +13,23 @@
  * SHADOW_TYPE2_ID	id of a second type listed after it (optional)
  * SHADOW_TYPE2_NAME	name of the second type
  * SHADOW_ALLOC_IN_PRE	allocate in pre_patch instead of post_patch
- * SHADOW_EXPLICIT	do not list the type: register it from pre_patch
- *			and unregister it from post_unpatch instead
+ * SHADOW_EXPLICIT	do not list the type: register it for the object
+ *			from pre_patch and unregister it from post_unpatch
  * SHADOW_VALUE		value stored in the first variable (+1 for each next)
  *
  * Every variable is attached to a made-up parent <N> (an address never
  * dereferenced), and logged when it is allocated, found already there, or
- * destroyed.
+ * destroyed. The destructor checks the registry's contract: it runs with
+ * IRQs on and may sleep, and it does.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/module.h>
 #include <linux/kernel.h>
+#include <linux/delay.h>
 #include <linux/livepatch.h>
+#include <linux/lockdep.h>
 #include <linux/seq_file.h>
 #include <linux/workqueue.h>
 
@@ -51,6 +54,10 @@ static int shadow_ctor(void *obj, void *shadow_data, void *ctor_data)
 
 static void shadow_dtor(void *obj, void *shadow_data)
 {
+	might_sleep();
+	lockdep_assert_irqs_enabled();
+	WARN_ON_ONCE(irqs_disabled());
+	usleep_range(100, 200);
 	pr_info("dtor <%lu> value %d\n",
 		(unsigned long)obj - SHADOW_PARENT_BASE, *(int *)shadow_data);
 }
@@ -63,7 +70,6 @@ static struct klp_shadow_type shadow_type = {
 };
 
 #ifdef SHADOW_EXPLICIT
-#define SHADOW_OWNER	KBUILD_MODNAME "/explicit"
 #define SHADOW_TYPES	NULL
 #elif defined(SHADOW_TYPE2_ID)
 static struct klp_shadow_type shadow_type2 = {
@@ -113,7 +119,7 @@ static void shadow_fill(const char *when)
 static int shadow_pre_patch(struct klp_object *obj)
 {
 #ifdef SHADOW_EXPLICIT
-	int ret = klp_shadow_register(&shadow_type, SHADOW_OWNER);
+	int ret = klp_shadow_register(obj, &shadow_type);
 
 	if (ret)
 		return ret;
@@ -127,7 +133,7 @@ static int shadow_pre_patch(struct klp_object *obj)
 static void shadow_post_unpatch(struct klp_object *obj)
 {
 #ifdef SHADOW_EXPLICIT
-	klp_shadow_unregister(&shadow_type, SHADOW_OWNER);
+	klp_shadow_unregister(obj, &shadow_type);
 #endif
 }
 
