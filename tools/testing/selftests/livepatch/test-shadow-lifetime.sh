@@ -5,7 +5,8 @@
 # patches take: a type registered explicitly for an object belongs to that
 # object like a listed one and goes when a cumulative patch replaces it;
 # conflicting or invalid declarations are refused when a patch is enabled,
-# never when a target module loads.
+# never when a target module loads; a forced transition keeps the
+# variables of what it retires, since old code may still use them.
 
 # shellcheck source=/dev/null # upstream helpers, staged beside this script
 . "$(dirname "$0")/functions.sh"
@@ -17,7 +18,9 @@ MOD_F=test_klp_shadow_f			# module target, type "per-module"
 MOD_H=test_klp_shadow_h			# registers "counter" from callbacks
 MOD_I=test_klp_shadow_i			# vmlinux, "per-module"'s id as "other"
 MOD_J=test_klp_shadow_j			# a type named "two\nlines"
+MOD_K=test_klp_shadow_k			# sleeps in its code holding "sleeper"
 MOD_TARGET=test_klp_shadow_mod
+MOD_TARGET_SLEEP=test_klp_shadow_sleep
 
 setup_config
 
@@ -151,5 +154,78 @@ check_shadow_registry 98
 check_result "% insmod test_modules/$MOD_J.ko
 livepatch: shadow id 98 of $MOD_J/vmlinux: invalid name
 insmod: ERROR: could not insert module test_modules/$MOD_J.ko: Invalid parameters"
+
+
+# - a kthread sleeps inside a patch's function with a typed variable in
+#   hand; a cumulative patch without the type replaces the patch, and the
+#   stalled transition is forced
+# - the replaced patch's reference is kept and logged, nothing is freed:
+#   the kthread wakes and uses its variable (KASAN sees any use after free)
+# - the registry keeps the id for good, as the core keeps the module;
+#   the replacing patch still disables and unloads
+# This case leaves $MOD_K loaded for the rest of the boot: keep it last.
+
+start_test "a forced replace keeps the variables old code may still use"
+
+PARAM_HOLD=/sys/module/$MOD_K/parameters/hold
+SLEEPER_DIR="$KLP_SYSFS_DIR/$MOD_K/$MOD_TARGET_SLEEP/shadow_types/99"
+
+load_mod $MOD_TARGET_SLEEP
+load_lp $MOD_K
+log "% echo 1 > $PARAM_HOLD"
+echo 1 > "$PARAM_HOLD"
+loop_until "[[ \$(cat '$SLEEPER_DIR/live') == 1 ]]" ||
+	die "the variable was not allocated"
+loop_until 'dmesg | grep -q "$MOD_K: holding <0>"' ||
+	die "the kthread does not hold its variable"
+check_shadow_registry 99 "99 sleeper 1 1 4"
+
+load_lp_nowait $MOD_C
+loop_until 'grep -q "^1$" $KLP_SYSFS_DIR/$MOD_C/transition' ||
+	die "failed to stall transition"
+log "% echo 1 > $KLP_SYSFS_DIR/$MOD_C/force"
+echo 1 > "$KLP_SYSFS_DIR/$MOD_C/force"
+loop_until 'grep -q "^0$" $KLP_SYSFS_DIR/$MOD_C/transition' ||
+	die "the forced transition did not complete"
+check_shadow_registry 99 "99 sleeper 1 1 4"
+
+log "% echo 0 > $PARAM_HOLD"
+echo 0 > "$PARAM_HOLD"
+loop_until 'dmesg | grep -q "$MOD_K: released <0>"' ||
+	die "the kthread did not release its variable"
+check_shadow_registry 99 "99 sleeper 1 1 4"
+disable_lp $MOD_C
+unload_lp $MOD_C
+unload_mod $MOD_TARGET_SLEEP
+check_shadow_registry 99 "99 sleeper 1 1 4"
+
+check_result "% insmod test_modules/$MOD_TARGET_SLEEP.ko
+% insmod test_modules/$MOD_K.ko
+livepatch: enabling patch '$MOD_K'
+livepatch: '$MOD_K': initializing patching transition
+livepatch: shadow id 99 ('sleeper'): referenced by $MOD_K/$MOD_TARGET_SLEEP, refcount 1
+livepatch: '$MOD_K': starting patching transition
+livepatch: '$MOD_K': completing patching transition
+livepatch: '$MOD_K': patching complete
+% echo 1 > $PARAM_HOLD
+$MOD_K: holding <0> value 42
+% insmod test_modules/$MOD_C.ko
+livepatch: enabling patch '$MOD_C'
+livepatch: '$MOD_C': initializing patching transition
+livepatch: '$MOD_C': starting patching transition
+% echo 1 > $KLP_SYSFS_DIR/$MOD_C/force
+livepatch: forcing remaining tasks to the patched state
+livepatch: '$MOD_C': completing patching transition
+livepatch: shadow id 99 ('sleeper'): kept for $MOD_K/$MOD_TARGET_SLEEP: its transition was forced, old code may still use the variables
+livepatch: '$MOD_C': patching complete
+% echo 0 > $PARAM_HOLD
+$MOD_K: released <0> value 43
+% echo 0 > $KLP_SYSFS_DIR/$MOD_C/enabled
+livepatch: '$MOD_C': initializing unpatching transition
+livepatch: '$MOD_C': starting unpatching transition
+livepatch: '$MOD_C': completing unpatching transition
+livepatch: '$MOD_C': unpatching complete
+% rmmod $MOD_C
+% rmmod $MOD_TARGET_SLEEP"
 
 exit 0
