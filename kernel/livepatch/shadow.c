@@ -1001,15 +1001,16 @@ int klp_shadow_check_patch(struct klp_patch *patch)
  * drops it when @obj is unpatched for good, when its patch is replaced,
  * when its target module goes, or when the enable fails, whether or not
  * callbacks run then. klp_shadow_unregister() may drop it earlier, from
- * @obj's post_unpatch callback. The owner shown in sysfs is
- * "<patch>/<object>", as for listed types.
+ * @obj's post_unpatch callback. The type shows in sysfs under @obj while
+ * the reference is held, owner "<patch>/<object>", as listed types do.
  *
  * Context: A livepatch callback of @obj: process context, klp_mutex held;
  * takes klp_shadow_mutex; may sleep.
  * Return: 0 on success; -EINVAL on a bad argument, an invalid name, or if
  * @type's id is declared or referenced under another name; -EEXIST if
  * @obj holds a reference on the id already; -ENOSPC if the id has too
- * many holders; -ENOMEM.
+ * many holders; -ENOMEM. If only its sysfs directory could not be added,
+ * the error is returned but @obj holds the reference until it is unpatched.
  */
 int klp_shadow_register(struct klp_object *obj, struct klp_shadow_type *type)
 {
@@ -1033,6 +1034,9 @@ int klp_shadow_register(struct klp_object *obj, struct klp_shadow_type *type)
 		pr_err("shadow id %lu of %s: invalid name\n", type->id, owner);
 	if (!ret)
 		ret = klp_shadow_ref(&obj->shadow_refs, type, owner);
+	/* Its directory in sysfs, like a listed type's. */
+	if (!ret)
+		ret = klp_shadow_sysfs_add_registered(obj, type);
 	mutex_unlock(&klp_shadow_mutex);
 	return ret;
 }
@@ -1062,6 +1066,7 @@ void klp_shadow_unregister(struct klp_object *obj, struct klp_shadow_type *type)
 
 	mutex_lock(&klp_shadow_mutex);
 	own = klp_shadow_find_ref(&obj->shadow_refs, type->id, NULL);
+	klp_shadow_sysfs_remove_registered(obj, type);
 	if (own && own->type == type)
 		klp_shadow_unref(own, &collection);
 	else
@@ -1252,6 +1257,7 @@ void klp_shadow_release_object(struct klp_patch *patch, struct klp_object *obj)
 	if (patch->forced) {
 		klp_shadow_keep_object(obj);
 	} else {
+		klp_shadow_sysfs_remove_registered(obj, NULL);
 		while (!list_empty(&obj->shadow_refs))
 			klp_shadow_unref(list_first_entry(&obj->shadow_refs,
 							  struct klp_shadow_owner,

@@ -27,6 +27,10 @@ ssize_t klp_shadow_id_owners(unsigned long id, char *buf);
 
 int klp_shadow_sysfs_add(struct klp_object *obj);
 void klp_shadow_sysfs_remove(struct klp_object *obj);
+int klp_shadow_sysfs_add_registered(struct klp_object *obj,
+				    struct klp_shadow_type *type);
+void klp_shadow_sysfs_remove_registered(struct klp_object *obj,
+					struct klp_shadow_type *type);
 
 #ifdef CONFIG_LIVEPATCH_SHADOW_DEBUG
 int klp_shadow_print_types(struct seq_file *m);

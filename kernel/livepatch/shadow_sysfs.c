@@ -14,11 +14,14 @@
 #include <linux/string.h>
 #include <linux/sysfs.h>
 #include <linux/uaccess.h>
+#include "core.h"
 #include "shadow.h"
 
 /*
  * sysfs, for every type in klp_object.shadow_types, whether its object is
- * loaded or not; the values are those of the id in the whole registry:
+ * loaded or not, and for every type registered for the object with
+ * klp_shadow_register() while it is; the values are those of the id in the
+ * whole registry:
  *
  * /sys/kernel/livepatch/<patch>/<object>/shadow_types
  * /sys/kernel/livepatch/<patch>/<object>/shadow_types/<id>
@@ -30,25 +33,29 @@
  */
 
 /**
- * struct klp_shadow_dir - the sysfs directory of one listed type
+ * struct klp_shadow_dir - the sysfs directory of one type
  * @kobj:	shadow_types/<id>
  * @id:		the type's id
  * @name:	the type's name; the type outlives the directory
+ * @node:	node in klp_shadow_sysfs.registered, for a registered type
  */
 struct klp_shadow_dir {
 	struct kobject kobj;
 	unsigned long id;
 	const char *name;
+	struct list_head node;
 };
 
 /**
  * struct klp_shadow_sysfs - the shadow_types directory of an object
  * @kobj:	shadow_types
+ * @registered:	directories of the types registered for the object
  * @nr:		directories in @dirs
  * @dirs:	one directory per listed type
  */
 struct klp_shadow_sysfs {
 	struct kobject *kobj;
+	struct list_head registered;
 	unsigned int nr;
 	struct klp_shadow_dir *dirs[];
 };
@@ -140,25 +147,53 @@ static int klp_shadow_check_list(struct klp_object *obj)
 	return 0;
 }
 
-static int klp_shadow_dir_add(struct klp_shadow_sysfs *sfs,
-			      struct klp_shadow_type *type)
+static struct klp_shadow_dir *klp_shadow_dir_new(struct klp_shadow_sysfs *sfs,
+						 struct klp_shadow_type *type)
 {
 	struct klp_shadow_dir *dir;
 	int ret;
 
 	dir = kzalloc(sizeof(*dir), GFP_KERNEL);
 	if (!dir)
-		return -ENOMEM;
+		return ERR_PTR(-ENOMEM);
 	dir->id = type->id;
 	dir->name = type->name;
+	INIT_LIST_HEAD(&dir->node);
 
 	ret = kobject_init_and_add(&dir->kobj, &klp_shadow_dir_ktype, sfs->kobj,
 				   "%lu", type->id);
 	if (ret) {
 		kobject_put(&dir->kobj);
-		return ret;
+		return ERR_PTR(ret);
 	}
+	return dir;
+}
+
+static int klp_shadow_dir_add(struct klp_shadow_sysfs *sfs,
+			      struct klp_shadow_type *type)
+{
+	struct klp_shadow_dir *dir = klp_shadow_dir_new(sfs, type);
+
+	if (IS_ERR(dir))
+		return PTR_ERR(dir);
 	sfs->dirs[sfs->nr++] = dir;
+	return 0;
+}
+
+/* Give @obj its shadow_types directory, for @nr listed types. */
+static int klp_shadow_sysfs_create(struct klp_object *obj, unsigned int nr)
+{
+	struct klp_shadow_sysfs *sfs;
+
+	sfs = kzalloc(struct_size(sfs, dirs, nr), GFP_KERNEL);
+	if (!sfs)
+		return -ENOMEM;
+	INIT_LIST_HEAD(&sfs->registered);
+	obj->shadow_sysfs = sfs;
+
+	sfs->kobj = kobject_create_and_add("shadow_types", &obj->kobj);
+	if (!sfs->kobj)
+		return -ENOMEM;
 	return 0;
 }
 
@@ -188,14 +223,10 @@ int klp_shadow_sysfs_add(struct klp_object *obj)
 	for (type = obj->shadow_types; *type; type++)
 		nr++;
 
-	sfs = kzalloc(struct_size(sfs, dirs, nr), GFP_KERNEL);
-	if (!sfs)
-		return -ENOMEM;
-	obj->shadow_sysfs = sfs;
-
-	sfs->kobj = kobject_create_and_add("shadow_types", &obj->kobj);
-	if (!sfs->kobj)
-		return -ENOMEM;
+	ret = klp_shadow_sysfs_create(obj, nr);
+	if (ret)
+		return ret;
+	sfs = obj->shadow_sysfs;
 	for (type = obj->shadow_types; *type; type++) {
 		ret = klp_shadow_dir_add(sfs, *type);
 		if (ret)
@@ -217,11 +248,70 @@ void klp_shadow_sysfs_remove(struct klp_object *obj)
 
 	if (!sfs)
 		return;
+	klp_shadow_sysfs_remove_registered(obj, NULL);
 	for (i = 0; i < sfs->nr; i++)
 		kobject_put(&sfs->dirs[i]->kobj);
 	kobject_put(sfs->kobj);
 	kfree(sfs);
 	obj->shadow_sysfs = NULL;
+}
+
+/**
+ * klp_shadow_sysfs_add_registered() - show a registered type in sysfs
+ * @obj:	the object @type was registered for
+ * @type:	the type
+ *
+ * Adds shadow_types/<id> for @type, and shadow_types itself if @obj lists
+ * no type.
+ *
+ * Context: Process context, klp_mutex held.
+ * Return: 0 on success, or the error of the kobject layer.
+ */
+int klp_shadow_sysfs_add_registered(struct klp_object *obj,
+				    struct klp_shadow_type *type)
+{
+	struct klp_shadow_dir *dir;
+	int ret;
+
+	lockdep_assert_held(&klp_mutex);
+
+	if (!obj->shadow_sysfs) {
+		ret = klp_shadow_sysfs_create(obj, 0);
+		if (ret) {
+			klp_shadow_sysfs_remove(obj);
+			return ret;
+		}
+	}
+	dir = klp_shadow_dir_new(obj->shadow_sysfs, type);
+	if (IS_ERR(dir))
+		return PTR_ERR(dir);
+	list_add_tail(&dir->node, &obj->shadow_sysfs->registered);
+	return 0;
+}
+
+/**
+ * klp_shadow_sysfs_remove_registered() - hide registered types
+ * @obj:	the object the types were registered for
+ * @type:	the type to hide, or NULL for all of them
+ *
+ * Removes the directories klp_shadow_sysfs_add_registered() added; those
+ * of listed types stay.
+ *
+ * Context: Process context, klp_mutex held.
+ */
+void klp_shadow_sysfs_remove_registered(struct klp_object *obj,
+					struct klp_shadow_type *type)
+{
+	struct klp_shadow_dir *dir, *tmp;
+
+	if (!obj->shadow_sysfs)
+		return;
+	list_for_each_entry_safe(dir, tmp, &obj->shadow_sysfs->registered, node) {
+		if (type && dir->id != type->id)
+			continue;
+		list_del(&dir->node);
+		kobject_put(&dir->kobj);
+	}
 }
 
 #ifdef CONFIG_LIVEPATCH_SHADOW_DEBUG

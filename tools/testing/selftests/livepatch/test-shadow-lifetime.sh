@@ -34,6 +34,7 @@ setup_config
 start_test "explicit registration is released by an atomic replace"
 
 load_lp $MOD_H
+check_shadow_type $MOD_H vmlinux 90 counter 1 3 12 $MOD_H/vmlinux
 check_shadow_registry 90 "90 counter 1 3 12"
 load_lp $MOD_C
 check_shadow_registry 90
@@ -176,22 +177,22 @@ log "% echo 1 > $PARAM_HOLD"
 echo 1 > "$PARAM_HOLD"
 loop_until "[[ \$(cat '$SLEEPER_DIR/live') == 1 ]]" ||
 	die "the variable was not allocated"
-loop_until 'dmesg | grep -q "$MOD_K: holding <0>"' ||
+loop_until "dmesg | grep -q '$MOD_K: holding <0>'" ||
 	die "the kthread does not hold its variable"
 check_shadow_registry 99 "99 sleeper 1 1 4"
 
 load_lp_nowait $MOD_C
-loop_until 'grep -q "^1$" $KLP_SYSFS_DIR/$MOD_C/transition' ||
+loop_until "grep -q '^1\$' $KLP_SYSFS_DIR/$MOD_C/transition" ||
 	die "failed to stall transition"
 log "% echo 1 > $KLP_SYSFS_DIR/$MOD_C/force"
 echo 1 > "$KLP_SYSFS_DIR/$MOD_C/force"
-loop_until 'grep -q "^0$" $KLP_SYSFS_DIR/$MOD_C/transition' ||
+loop_until "grep -q '^0\$' $KLP_SYSFS_DIR/$MOD_C/transition" ||
 	die "the forced transition did not complete"
 check_shadow_registry 99 "99 sleeper 1 1 4"
 
 log "% echo 0 > $PARAM_HOLD"
 echo 0 > "$PARAM_HOLD"
-loop_until 'dmesg | grep -q "$MOD_K: released <0>"' ||
+loop_until "dmesg | grep -q '$MOD_K: released <0>'" ||
 	die "the kthread did not release its variable"
 check_shadow_registry 99 "99 sleeper 1 1 4"
 disable_lp $MOD_C

@@ -69,12 +69,12 @@ livepatch: '$MOD_A': unpatching complete
 
 # - a patch that cannot list its types registers them for its object from
 #   pre_patch and unregisters them from post_unpatch: same lifetime, same
-#   owner name as a listed type
+#   sysfs directory and owner name as a listed type
 
 start_test "explicit registration from callbacks"
 
 load_lp $MOD_H
-check_no_shadow_types $MOD_H vmlinux
+check_shadow_type $MOD_H vmlinux 90 counter 1 3 12 $MOD_H/vmlinux
 check_shadow_registry 90 "90 counter 1 3 12"
 disable_lp $MOD_H
 check_shadow_registry 90

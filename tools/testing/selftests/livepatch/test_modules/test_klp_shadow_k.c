@@ -56,7 +56,7 @@ static void livepatch_sleep_step(void)
 	}
 	pr_info("holding <0> value %d\n", *data);
 	while (READ_ONCE(hold))
-		msleep(10);
+		usleep_range(10000, 20000);
 	(*data)++;
 	pr_info("released <0> value %d\n", *data);
 }

@@ -24,7 +24,7 @@ static int sleep_thread_fn(void *arg)
 {
 	while (!kthread_should_stop()) {
 		test_klp_shadow_sleep_step();
-		msleep(10);
+		usleep_range(10000, 20000);
 	}
 	return 0;
 }
