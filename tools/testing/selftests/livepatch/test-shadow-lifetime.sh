@@ -104,6 +104,8 @@ livepatch: '$MOD_H': unpatching complete
 
 start_test "a conflict with an unloaded module's type is refused at enable"
 
+CONFLICT="conflicts with 'per-module' of $MOD_F/$MOD_TARGET"
+
 load_lp $MOD_F
 load_failing_mod $MOD_I
 check_shadow_registry 91
@@ -120,7 +122,7 @@ livepatch: '$MOD_F': starting patching transition
 livepatch: '$MOD_F': completing patching transition
 livepatch: '$MOD_F': patching complete
 % insmod test_modules/$MOD_I.ko
-livepatch: shadow id 91: name 'other' of $MOD_I/vmlinux conflicts with 'per-module' of $MOD_F/$MOD_TARGET
+livepatch: shadow id 91: name 'other' of $MOD_I/vmlinux $CONFLICT
 insmod: ERROR: could not insert module test_modules/$MOD_I.ko: Invalid parameters
 % insmod test_modules/$MOD_TARGET.ko
 livepatch: applying patch '$MOD_F' to loading module '$MOD_TARGET'
@@ -169,6 +171,7 @@ insmod: ERROR: could not insert module test_modules/$MOD_J.ko: Invalid parameter
 start_test "a forced replace keeps the variables old code may still use"
 
 PARAM_HOLD=/sys/module/$MOD_K/parameters/hold
+KEPT_WHY="its transition was forced, old code may still use the variables"
 SLEEPER_DIR="$KLP_SYSFS_DIR/$MOD_K/$MOD_TARGET_SLEEP/shadow_types/99"
 
 load_mod $MOD_TARGET_SLEEP
@@ -217,7 +220,7 @@ livepatch: '$MOD_C': starting patching transition
 % echo 1 > $KLP_SYSFS_DIR/$MOD_C/force
 livepatch: forcing remaining tasks to the patched state
 livepatch: '$MOD_C': completing patching transition
-livepatch: shadow id 99 ('sleeper'): kept for $MOD_K/$MOD_TARGET_SLEEP: its transition was forced, old code may still use the variables
+livepatch: shadow id 99 ('sleeper'): kept for $MOD_K/$MOD_TARGET_SLEEP: $KEPT_WHY
 livepatch: '$MOD_C': patching complete
 % echo 0 > $PARAM_HOLD
 $MOD_K: released <0> value 43
