@@ -34,7 +34,6 @@
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
-#include <linux/ctype.h>
 #include <linux/hash.h>
 #include <linux/hashtable.h>
 #include <linux/livepatch.h>
@@ -53,6 +52,9 @@
 /* Variables unlinked per klp_shadow_lock section during a collection. */
 #define KLP_SHADOW_BATCH	64
 
+/* Inserts tried while the table is being resized, if the caller may sleep. */
+#define KLP_SHADOW_INSERT_TRIES	4
+
 /* "<patch>/<object>": two module names and a slash. */
 #define KLP_SHADOW_OWNER_LEN	(2 * MODULE_NAME_LEN)
 
@@ -62,7 +64,8 @@
 /*
  * klp_shadow_mutex serializes reference changes and collections: it is
  * taken (after klp_mutex, when both are held) by klp_shadow_register(),
- * klp_shadow_unregister() and the livepatch core hooks, and is held while
+ * klp_shadow_unregister(), the livepatch core hooks, and the debug
+ * interface (debugfs, klp_shadow_debug_register()), and is held while
  * destructors run. Destructors must not register or unregister types.
  */
 static DEFINE_MUTEX(klp_shadow_mutex);
@@ -153,12 +156,14 @@ struct klp_shadow_id {
  * @ref_node:	node in the holder's list: klp_object.shadow_refs, or
  *		klp_shadow_kept once a forced transition retired the holder
  * @type:	the type the reference was taken through
+ * @registered:	taken with klp_shadow_register(), not listed
  * @name:	the holder, "<patch>/<object>"
  */
 struct klp_shadow_owner {
 	struct list_head node;
 	struct list_head ref_node;
 	struct klp_shadow_type *type;
+	bool registered;
 	char name[];
 };
 
@@ -238,6 +243,7 @@ static struct klp_shadow_id *klp_shadow_id_alloc(unsigned long id, gfp_t gfp)
 	INIT_LIST_HEAD(&rec->vars);
 	INIT_LIST_HEAD(&rec->untyped);
 	INIT_LIST_HEAD(&rec->dead);
+	INIT_LIST_HEAD(&rec->collect_node);
 	return rec;
 }
 
@@ -279,16 +285,19 @@ static void klp_shadow_id_put(struct klp_shadow_id *rec)
 }
 
 #ifdef CONFIG_LIVEPATCH_SHADOW_KUNIT_TEST
-/* Set by the KUnit tests to make the next inserts fail with this error. */
+/* Set by the KUnit tests: the next ..._nr inserts fail with ..._err. */
 static int klp_shadow_test_insert_err;
+static unsigned int klp_shadow_test_insert_nr;
 #endif
 
 /* Insert @shadow into klp_shadow_table. The caller holds klp_shadow_lock. */
 static int klp_shadow_table_insert(struct klp_shadow *shadow)
 {
 #ifdef CONFIG_LIVEPATCH_SHADOW_KUNIT_TEST
-	if (klp_shadow_test_insert_err)
+	if (klp_shadow_test_insert_nr) {
+		klp_shadow_test_insert_nr--;
 		return klp_shadow_test_insert_err;
+	}
 #endif
 	return rhashtable_insert_fast(&klp_shadow_table, &shadow->node,
 				      klp_shadow_params);
@@ -326,7 +335,8 @@ EXPORT_SYMBOL_GPL(klp_shadow_get);
 /*
  * Construct @shadow and insert it under its record, on @rec->vars when it
  * is made through a type, else on @rec->untyped. On failure the caller
- * frees it, after undoing the ctor's work if *@constructed is set.
+ * frees it, after undoing the ctor's work if *@constructed is set; when
+ * the ctor did not fail, the table did.
  */
 static int klp_shadow_insert(struct klp_shadow *shadow,
 			     struct klp_shadow_id *rec, bool typed,
@@ -348,15 +358,29 @@ static int klp_shadow_insert(struct klp_shadow *shadow,
 	}
 
 	err = klp_shadow_table_insert(shadow);
-	if (err) {
-		pr_err("Failed to add shadow variable <%p, %lx> (%d)\n",
-		       shadow->key.obj, shadow->key.id, err);
+	if (err)
 		return err;
-	}
 	list_add(&shadow->id_node, typed ? &rec->vars : &rec->untyped);
 	WRITE_ONCE(rec->live, rec->live + 1);
 	WRITE_ONCE(rec->bytes, rec->bytes + shadow->size);
 	return 0;
+}
+
+/*
+ * The table refused an insert with @err: it is being resized (-EBUSY), or
+ * could not grow with an atomic allocation (-ENOMEM). If the caller may
+ * sleep, wait for the resize worker and let it try again, a few times:
+ * allocations fail only when memory really runs out.
+ */
+static bool klp_shadow_table_wait(int err, gfp_t gfp_flags, unsigned int *tries)
+{
+	if (err != -EBUSY && err != -ENOMEM)
+		return false;
+	if (!gfpflags_allow_blocking(gfp_flags) ||
+	    ++*tries >= KLP_SHADOW_INSERT_TRIES)
+		return false;
+	flush_work(&klp_shadow_table.run_work);
+	return true;
 }
 
 /*
@@ -379,7 +403,8 @@ __klp_shadow_get_or_alloc(void *obj, unsigned long id, size_t size,
 {
 	struct klp_shadow_id *rec, *new_rec = NULL;
 	struct klp_shadow *shadow, *new_shadow;
-	bool constructed = false;
+	unsigned int table_tries = 0;
+	bool constructed, inserted;
 	unsigned long flags;
 	int err;
 
@@ -398,6 +423,8 @@ __klp_shadow_get_or_alloc(void *obj, unsigned long id, size_t size,
 	new_shadow->size = size;
 
 retry:
+	constructed = false;
+	inserted = false;
 	spin_lock_irqsave(&klp_shadow_lock, flags);
 	shadow = klp_shadow_lookup(obj, id);
 	if (unlikely(shadow)) {
@@ -415,20 +442,31 @@ retry:
 		kfree(new_shadow);
 		return NULL;
 	}
-	if (type && !type->nr_refs)
+	if (type && !type->nr_refs) {
 		err = -ENOENT;
-	else
+	} else {
 		err = klp_shadow_insert(new_shadow, rec, type, ctor, ctor_data,
 					&constructed);
+		inserted = true;
+	}
 	if (err)
 		klp_shadow_id_put(rec);
 	spin_unlock_irqrestore(&klp_shadow_lock, flags);
 
 	kfree(new_rec);
+	new_rec = NULL;
 	if (err) {
 		/* Only a type knows how to undo its ctor. */
 		if (constructed && type && type->dtor)
 			type->dtor(obj, new_shadow->data);
+		if (inserted && (constructed || !ctor) &&
+		    klp_shadow_table_wait(err, gfp_flags, &table_tries)) {
+			memset(new_shadow->data, 0, size);
+			goto retry;
+		}
+		if (inserted && (constructed || !ctor))
+			pr_err("Failed to add shadow variable <%p, %lx> (%d)\n",
+			       obj, id, err);
 		kfree(new_shadow);
 		return NULL;
 	}
@@ -453,9 +491,13 @@ exists:
  *
  * Allocates @size bytes for new shadow variable data using @gfp_flags.
  * The data are zeroed by default and further initialized by @ctor, which
- * is called only when the variable is really added, in atomic context
- * under a spinlock. If <obj, id> exists already, this routine issues a
- * WARN and returns NULL.
+ * is called only when no variable <obj, id> exists, just before the new
+ * one is added, in atomic context under a spinlock. While the table is
+ * being resized, a caller whose @gfp_flags allow sleeping waits and tries
+ * again (@ctor then runs again, on zeroed data); one that may not sleep
+ * fails, and the variable is freed without undoing @ctor's work: only the
+ * typed API, whose type has a destructor, undoes it. If <obj, id> exists
+ * already, this routine issues a WARN and returns NULL.
  *
  * Context: Any context that @gfp_flags allow.
  * Return: the shadow variable data element, NULL on duplicate or failure.
@@ -627,6 +669,13 @@ static void klp_shadow_collect(struct klp_shadow_id *rec,
 		cond_resched();
 	} while (more);
 
+	/* Dropped twice in one release event: the first queueing holds it. */
+	if (!list_empty(&rec->collect_node)) {
+		spin_lock_irqsave(&klp_shadow_lock, flags);
+		rec->collecting--;
+		spin_unlock_irqrestore(&klp_shadow_lock, flags);
+		return;
+	}
 	rec->dtor = dtor;
 	list_add_tail(&rec->collect_node, collection);
 }
@@ -668,7 +717,7 @@ static unsigned long klp_shadow_collection_end(struct list_head *collection,
 				 rec->id, rec->name ?: "", n);
 		total += n;
 
-		list_del(&rec->collect_node);
+		list_del_init(&rec->collect_node);
 		spin_lock_irqsave(&klp_shadow_lock, flags);
 		rec->collecting--;
 		klp_shadow_id_put(rec);
@@ -682,7 +731,8 @@ static unsigned long klp_shadow_collection_end(struct list_head *collection,
  * @name:	the name
  *
  * Names are shown one per line in sysfs and debugfs, and as part of paths
- * by the tools: 1 to KLP_SHADOW_NAME_MAX printable characters, no '/'.
+ * by the tools: 1 to KLP_SHADOW_NAME_MAX printable ASCII characters, no
+ * '/'.
  *
  * Return: true if @name is valid.
  */
@@ -696,7 +746,7 @@ static bool klp_shadow_name_valid(const char *name)
 	if (!len || len > KLP_SHADOW_NAME_MAX)
 		return false;
 	for (; *name; name++) {
-		if (!isprint(*name) || *name == '/')
+		if (*name < 0x20 || *name > 0x7e || *name == '/')
 			return false;
 	}
 	return true;
@@ -750,15 +800,34 @@ static void klp_shadow_owner_add(struct klp_shadow_id *rec,
 }
 
 /*
+ * The reference on @id in the holder's list @refs, held by @owner if it
+ * is not NULL. The caller holds klp_shadow_mutex.
+ */
+static struct klp_shadow_owner *
+klp_shadow_find_ref(struct list_head *refs, unsigned long id, const char *owner)
+{
+	struct klp_shadow_owner *own;
+
+	lockdep_assert_held(&klp_shadow_mutex);
+
+	list_for_each_entry(own, refs, ref_node) {
+		if (own->type->id == id && (!owner || !strcmp(own->name, owner)))
+			return own;
+	}
+	return NULL;
+}
+
+/*
  * Take a reference on @type's id for @owner and add it to the holder's
- * list @refs. The caller holds klp_shadow_mutex.
+ * list @refs; @registered tells an explicit registration from a listed
+ * type. The caller holds klp_shadow_mutex.
  *
  * Return: 0 on success; -EINVAL if @type's name is invalid or differs from
  * the id's; -EEXIST if @owner holds a reference on the id already;
  * -ENOSPC if the id has KLP_SHADOW_MAX_OWNERS holders; -ENOMEM.
  */
 static int klp_shadow_ref(struct list_head *refs, struct klp_shadow_type *type,
-			  const char *owner)
+			  const char *owner, bool registered)
 {
 	struct klp_shadow_id *rec, *new_rec;
 	struct klp_shadow_owner *own;
@@ -774,6 +843,18 @@ static int klp_shadow_ref(struct list_head *refs, struct klp_shadow_type *type,
 		return -EINVAL;
 	}
 
+	/*
+	 * A holder kept after a forced transition whose patch stayed enabled
+	 * (the transition was reversed) gets its reference back.
+	 */
+	own = klp_shadow_find_ref(&klp_shadow_kept, type->id, owner);
+	if (own && own->type == type) {
+		list_move_tail(&own->ref_node, refs);
+		pr_debug("shadow id %lu ('%s'): %s holds its kept reference again\n",
+			 type->id, type->name, owner);
+		return 0;
+	}
+
 	own = kzalloc(struct_size(own, name, len), GFP_KERNEL);
 	new_rec = klp_shadow_id_alloc(type->id, GFP_KERNEL);
 	name = kstrdup(type->name, GFP_KERNEL);
@@ -782,6 +863,7 @@ static int klp_shadow_ref(struct list_head *refs, struct klp_shadow_type *type,
 		goto out;
 	}
 	own->type = type;
+	own->registered = registered;
 	strscpy(own->name, owner, len);
 
 	spin_lock_irqsave(&klp_shadow_lock, flags);
@@ -846,24 +928,6 @@ static void klp_shadow_unref(struct klp_shadow_owner *own,
 		klp_shadow_collect(rec, type->dtor, collection);
 }
 
-/*
- * The reference on @id in the holder's list @refs, held by @owner if it
- * is not NULL. The caller holds klp_shadow_mutex.
- */
-static struct klp_shadow_owner *
-klp_shadow_find_ref(struct list_head *refs, unsigned long id, const char *owner)
-{
-	struct klp_shadow_owner *own;
-
-	lockdep_assert_held(&klp_shadow_mutex);
-
-	list_for_each_entry(own, refs, ref_node) {
-		if (own->type->id == id && (!owner || !strcmp(own->name, owner)))
-			return own;
-	}
-	return NULL;
-}
-
 static void klp_shadow_owner_name(char *buf, struct klp_patch *patch,
 				  struct klp_object *obj)
 {
@@ -877,7 +941,8 @@ static struct klp_patch *klp_shadow_patch_of(struct klp_object *obj)
 	struct klp_patch *patch;
 	struct klp_object *pos;
 
-	lockdep_assert_held(&klp_mutex);
+	if (WARN_ON_ONCE(!mutex_is_locked(&klp_mutex)))
+		return NULL;
 
 	klp_for_each_patch(patch) {
 		klp_for_each_object(patch, pos) {
@@ -941,6 +1006,25 @@ static int klp_shadow_check_registry(struct klp_shadow_type *type,
 	return ret == -EEXIST ? 0 : ret;
 }
 
+/*
+ * A type must have a valid name and live in @patch's module, which the core
+ * keeps loaded for as long as the registry may point to the type.
+ */
+static int klp_shadow_check_type(struct klp_patch *patch,
+				 struct klp_shadow_type *type, const char *owner)
+{
+	if (!within_module((unsigned long)type, patch->mod)) {
+		pr_err("shadow id %lu of %s: the type is not in the patch module\n",
+		       type->id, owner);
+		return -EINVAL;
+	}
+	if (!klp_shadow_name_valid(type->name)) {
+		pr_err("shadow id %lu of %s: invalid name\n", type->id, owner);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 /**
  * klp_shadow_check_patch() - check the shadow types a patch lists
  * @patch:	a patch about to be enabled, on the list of patches
@@ -950,8 +1034,9 @@ static int klp_shadow_check_registry(struct klp_shadow_type *type,
  * name. Objects whose module is not loaded are checked too.
  *
  * Context: Process context, klp_mutex held.
- * Return: 0, -EINVAL on an invalid or conflicting declaration, or -ENOMEM
- * if the registry could not be set up at boot.
+ * Return: 0; -EINVAL on an invalid or conflicting declaration or a type
+ * outside the patch module; -ENOSPC if a listed id has too many holders;
+ * -ENOMEM if the registry could not be set up at boot.
  */
 int klp_shadow_check_patch(struct klp_patch *patch)
 {
@@ -973,12 +1058,9 @@ int klp_shadow_check_patch(struct klp_patch *patch)
 			continue;
 		klp_shadow_owner_name(owner, patch, obj);
 		for (type = obj->shadow_types; *type && !ret; type++) {
-			if (!klp_shadow_name_valid((*type)->name)) {
-				pr_err("shadow id %lu of %s: invalid name\n",
-				       (*type)->id, owner);
-				ret = -EINVAL;
+			ret = klp_shadow_check_type(patch, *type, owner);
+			if (ret)
 				break;
-			}
 			ret = klp_shadow_check_lists(*type, owner);
 			if (!ret)
 				ret = klp_shadow_check_registry(*type, owner);
@@ -1006,8 +1088,9 @@ int klp_shadow_check_patch(struct klp_patch *patch)
  *
  * Context: A livepatch callback of @obj: process context, klp_mutex held;
  * takes klp_shadow_mutex; may sleep.
- * Return: 0 on success; -EINVAL on a bad argument, an invalid name, or if
- * @type's id is declared or referenced under another name; -EEXIST if
+ * Return: 0 on success; -EINVAL on a bad argument, an invalid name, a type
+ * outside the patch module, or if @type's id is declared or referenced
+ * under another name; -EEXIST if
  * @obj holds a reference on the id already; -ENOSPC if the id has too
  * many holders; -ENOMEM. If only its sysfs directory could not be added,
  * the error is returned but @obj holds the reference until it is unpatched.
@@ -1027,13 +1110,11 @@ int klp_shadow_register(struct klp_object *obj, struct klp_shadow_type *type)
 	klp_shadow_owner_name(owner, patch, obj);
 
 	mutex_lock(&klp_shadow_mutex);
-	ret = -EINVAL;
-	if (klp_shadow_name_valid(type->name))
-		ret = klp_shadow_check_lists(type, owner);
-	else
-		pr_err("shadow id %lu of %s: invalid name\n", type->id, owner);
+	ret = klp_shadow_check_type(patch, type, owner);
 	if (!ret)
-		ret = klp_shadow_ref(&obj->shadow_refs, type, owner);
+		ret = klp_shadow_check_lists(type, owner);
+	if (!ret)
+		ret = klp_shadow_ref(&obj->shadow_refs, type, owner, true);
 	/* Its directory in sysfs, like a listed type's. */
 	if (!ret)
 		ret = klp_shadow_sysfs_add_registered(obj, type);
@@ -1048,7 +1129,9 @@ EXPORT_SYMBOL_GPL(klp_shadow_register);
  * @type:	the type passed to klp_shadow_register()
  *
  * Optional: the core drops the reference anyway when @obj is unpatched.
- * When this drops the last reference on @type's id, every variable made
+ * Only a registered reference is dropped, and only while @obj is not
+ * patched (from its post_unpatch callback). When this drops the last
+ * reference on @type's id, every variable made
  * through a type with that id is freed through @type's destructor before
  * this returns, once no reader can see it any more.
  *
@@ -1063,15 +1146,19 @@ void klp_shadow_unregister(struct klp_object *obj, struct klp_shadow_type *type)
 	if (!obj || !type)
 		return;
 	lockdep_assert_held(&klp_mutex);
+	/* Its code may still run while it is patched. */
+	if (WARN_ON(obj->patched))
+		return;
 
 	mutex_lock(&klp_shadow_mutex);
 	own = klp_shadow_find_ref(&obj->shadow_refs, type->id, NULL);
-	klp_shadow_sysfs_remove_registered(obj, type);
-	if (own && own->type == type)
+	if (own && own->registered && own->type == type) {
+		klp_shadow_sysfs_remove_registered(obj, type);
 		klp_shadow_unref(own, &collection);
-	else
-		pr_err("shadow id %lu: not referenced by object '%s' through this type\n",
+	} else {
+		pr_err("shadow id %lu: not registered for object '%s' through this type\n",
 		       type->id, obj->name ?: "vmlinux");
+	}
 	klp_shadow_collection_end(&collection, true);
 	mutex_unlock(&klp_shadow_mutex);
 }
@@ -1204,7 +1291,7 @@ int klp_shadow_hold_object(struct klp_patch *patch, struct klp_object *obj)
 	klp_shadow_owner_name(owner, patch, obj);
 	mutex_lock(&klp_shadow_mutex);
 	for (type = obj->shadow_types; *type && !ret; type++)
-		ret = klp_shadow_ref(&refs, *type, owner);
+		ret = klp_shadow_ref(&refs, *type, owner, false);
 	if (ret) {
 		while (!list_empty(&refs))
 			klp_shadow_unref(list_first_entry(&refs, struct klp_shadow_owner,
@@ -1225,6 +1312,7 @@ static void klp_shadow_keep_object(struct klp_object *obj)
 
 	lockdep_assert_held(&klp_shadow_mutex);
 
+	klp_shadow_sysfs_remove_registered(obj, NULL);
 	list_for_each_entry(own, &obj->shadow_refs, ref_node)
 		pr_warn("shadow id %lu ('%s'): kept for %s: its transition was forced, old code may still use the variables\n",
 			own->type->id, own->type->name, own->name);
@@ -1235,19 +1323,20 @@ static void klp_shadow_keep_object(struct klp_object *obj)
  * klp_shadow_release_object() - drop the references of an object
  * @patch:	the patch @obj belongs to
  * @obj:	an object that is unpatched for good
+ * @collection:	where the ids to collect are queued
  *
- * Drops every reference @obj holds, listed or registered explicitly; the
- * types whose last reference this was are collected before it returns,
- * after a single RCU grace period. If @patch's transition was forced,
- * tasks may still run @obj's old code: the references are kept instead,
- * for good, and the kernel log names them.
+ * Drops every reference @obj holds, listed or registered explicitly, and
+ * queues the ids whose last reference this was on @collection. The caller
+ * ends the release event with klp_shadow_release_end(), which collects
+ * them all after a single RCU grace period. If @patch's transition was
+ * forced, tasks may still run @obj's old code: the references are kept
+ * instead, for good, and the kernel log names them.
  *
  * Context: Process context, klp_mutex held.
  */
-void klp_shadow_release_object(struct klp_patch *patch, struct klp_object *obj)
+void klp_shadow_release_object(struct klp_patch *patch, struct klp_object *obj,
+			       struct list_head *collection)
 {
-	LIST_HEAD(collection);
-
 	lockdep_assert_held(&klp_mutex);
 
 	if (list_empty(&obj->shadow_refs))
@@ -1262,9 +1351,28 @@ void klp_shadow_release_object(struct klp_patch *patch, struct klp_object *obj)
 			klp_shadow_unref(list_first_entry(&obj->shadow_refs,
 							  struct klp_shadow_owner,
 							  ref_node),
-					 &collection);
-		klp_shadow_collection_end(&collection, true);
+					 collection);
 	}
+	mutex_unlock(&klp_shadow_mutex);
+}
+
+/**
+ * klp_shadow_release_end() - collect what a release event dropped
+ * @collection:	the list klp_shadow_release_object() queued ids on
+ *
+ * Waits for one RCU grace period, then frees the variables of every id
+ * queued, through its destructor, before it returns.
+ *
+ * Context: Process context, klp_mutex held; may sleep.
+ */
+void klp_shadow_release_end(struct list_head *collection)
+{
+	lockdep_assert_held(&klp_mutex);
+
+	if (list_empty(collection))
+		return;
+	mutex_lock(&klp_shadow_mutex);
+	klp_shadow_collection_end(collection, true);
 	mutex_unlock(&klp_shadow_mutex);
 }
 
@@ -1351,7 +1459,7 @@ int klp_shadow_debug_register(struct klp_shadow_type *type, const char *owner)
 	if (klp_shadow_name_valid(type->name))
 		ret = klp_shadow_check_lists(type, owner);
 	if (!ret)
-		ret = klp_shadow_ref(&klp_shadow_debug_refs, type, owner);
+		ret = klp_shadow_ref(&klp_shadow_debug_refs, type, owner, true);
 	mutex_unlock(&klp_shadow_mutex);
 	mutex_unlock(&klp_mutex);
 	return ret;

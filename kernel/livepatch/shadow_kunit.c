@@ -19,17 +19,19 @@ static int kt_dtor_still_linked;
 /* References the tests take, as a patch object's list would hold them. */
 static LIST_HEAD(kt_refs);
 
+/* Count the calls, and those in a context the registry must not use. */
 static void kt_dtor(void *obj, void *shadow_data)
 {
+	lockdep_assert_not_held(&klp_shadow_lock);
 	kt_dtor_calls++;
 	kt_dtor_sum += *(unsigned long *)shadow_data;
+	kt_dtor_irqs_off += irqs_disabled();
 }
 
 /* Record the context the registry runs a destructor in. */
 static void kt_dtor_context(void *obj, void *shadow_data)
 {
 	kt_dtor(obj, shadow_data);
-	kt_dtor_irqs_off += irqs_disabled();
 	kt_dtor_still_linked += klp_shadow_get(obj, KT_ID + 16) == shadow_data;
 }
 
@@ -38,7 +40,7 @@ static int kt_register(struct klp_shadow_type *type, const char *owner)
 	int ret;
 
 	mutex_lock(&klp_shadow_mutex);
-	ret = klp_shadow_ref(&kt_refs, type, owner);
+	ret = klp_shadow_ref(&kt_refs, type, owner, true);
 	mutex_unlock(&klp_shadow_mutex);
 	return ret;
 }
@@ -220,6 +222,7 @@ static void klp_shadow_test_collect_on_last_release(struct kunit *test)
 	kt_unregister(&t, KT_OWNER_B);
 	KUNIT_EXPECT_EQ(test, kt_dtor_calls, (int)n);
 	KUNIT_EXPECT_EQ(test, kt_dtor_sum, sum);
+	KUNIT_EXPECT_EQ(test, kt_dtor_irqs_off, 0);
 	KUNIT_EXPECT_EQ(test, kt_live(t.id), -1);
 	KUNIT_EXPECT_NULL(test, klp_shadow_get(kt_parent(7), t.id));
 }
@@ -440,12 +443,14 @@ static void klp_shadow_test_ctor_undone_on_insert_failure(struct kunit *test)
 
 	KUNIT_ASSERT_EQ(test, kt_register(&t, KT_OWNER_A), 0);
 	klp_shadow_test_insert_err = -ENOMEM;
+	klp_shadow_test_insert_nr = 2;
+	/* GFP_ATOMIC: no waiting for the table, the allocations fail. */
 	KUNIT_EXPECT_NULL(test, klp_shadow_type_alloc(&t, kt_parent(1), sizeof(long),
-						      GFP_KERNEL, (void *)7));
+						      GFP_ATOMIC, (void *)7));
 	KUNIT_EXPECT_NULL(test, klp_shadow_type_get_or_alloc(&t, kt_parent(2),
 							     sizeof(long),
-							     GFP_KERNEL, (void *)8));
-	klp_shadow_test_insert_err = 0;
+							     GFP_ATOMIC, (void *)8));
+	KUNIT_EXPECT_EQ(test, klp_shadow_test_insert_nr, 0U);
 	KUNIT_EXPECT_EQ(test, kt_dtor_calls, 2);
 	KUNIT_EXPECT_EQ(test, kt_dtor_sum, 15UL);
 	KUNIT_EXPECT_EQ(test, kt_live(t.id), 0L);
@@ -453,6 +458,40 @@ static void klp_shadow_test_ctor_undone_on_insert_failure(struct kunit *test)
 
 	kt_unregister(&t, KT_OWNER_A);
 	KUNIT_EXPECT_EQ(test, kt_dtor_calls, 2);
+}
+
+/* A table being resized makes a sleeping allocation wait, not fail. */
+static void klp_shadow_test_insert_waits_for_resize(struct kunit *test)
+{
+	struct klp_shadow_type t = {
+		.id = KT_ID + 21, .name = "busy", .ctor = kt_ctor, .dtor = kt_dtor,
+	};
+	unsigned long *data;
+
+	KUNIT_ASSERT_EQ(test, kt_register(&t, KT_OWNER_A), 0);
+	klp_shadow_test_insert_err = -EBUSY;
+	klp_shadow_test_insert_nr = 2;
+	data = klp_shadow_type_alloc(&t, kt_parent(1), sizeof(long), GFP_KERNEL,
+				     (void *)9);
+	KUNIT_EXPECT_NOT_NULL(test, data);
+	KUNIT_EXPECT_EQ(test, klp_shadow_test_insert_nr, 0U);
+	/* Each failed try was undone; the third one stayed. */
+	KUNIT_EXPECT_EQ(test, kt_dtor_calls, 2);
+	KUNIT_EXPECT_EQ(test, kt_live(t.id), 1L);
+	if (data)
+		KUNIT_EXPECT_EQ(test, *data, 9UL);
+
+	/* The id-based API retries as well. */
+	klp_shadow_test_insert_nr = 1;
+	KUNIT_EXPECT_NOT_NULL(test, klp_shadow_alloc(kt_parent(2), t.id, 8,
+						     GFP_KERNEL, NULL, NULL));
+	KUNIT_EXPECT_EQ(test, klp_shadow_test_insert_nr, 0U);
+	klp_shadow_test_insert_nr = 0;
+
+	kt_unregister(&t, KT_OWNER_A);
+	KUNIT_EXPECT_EQ(test, kt_dtor_calls, 3);
+	klp_shadow_free_all(t.id, NULL);
+	KUNIT_EXPECT_EQ(test, kt_live(t.id), -1L);
 }
 
 /*
@@ -474,8 +513,8 @@ static void kt_release(struct kunit *test, bool forced)
 	patch.forced = forced;
 	INIT_LIST_HEAD(&obj.shadow_refs);
 	mutex_lock(&klp_shadow_mutex);
-	KUNIT_ASSERT_EQ(test, klp_shadow_ref(&obj.shadow_refs, &t, KT_OWNER_A), 0);
-	KUNIT_ASSERT_EQ(test, klp_shadow_ref(&obj.shadow_refs, &u, KT_OWNER_A), 0);
+	KUNIT_ASSERT_EQ(test, klp_shadow_ref(&obj.shadow_refs, &t, KT_OWNER_A, false), 0);
+	KUNIT_ASSERT_EQ(test, klp_shadow_ref(&obj.shadow_refs, &u, KT_OWNER_A, false), 0);
 	mutex_unlock(&klp_shadow_mutex);
 	KUNIT_ASSERT_NOT_NULL(test, klp_shadow_type_alloc(&t, kt_parent(1), sizeof(long),
 							  GFP_KERNEL, (void *)5));
@@ -483,11 +522,13 @@ static void kt_release(struct kunit *test, bool forced)
 							  GFP_KERNEL, NULL));
 
 	mutex_lock(&klp_mutex);
-	klp_shadow_release_object(&patch, &obj);
+	klp_shadow_release_object(&patch, &obj, &collection);
+	klp_shadow_release_end(&collection);
 	mutex_unlock(&klp_mutex);
 	KUNIT_EXPECT_TRUE(test, list_empty(&obj.shadow_refs));
 	if (!forced) {
 		KUNIT_EXPECT_EQ(test, kt_dtor_calls, 2);
+		KUNIT_EXPECT_EQ(test, kt_dtor_irqs_off, 0);
 		KUNIT_EXPECT_EQ(test, kt_live(t.id), -1L);
 		KUNIT_EXPECT_EQ(test, kt_live(u.id), -1L);
 		return;
@@ -588,6 +629,7 @@ static struct kunit_case klp_shadow_test_cases[] = {
 	KUNIT_CASE(klp_shadow_test_name_rules),
 	KUNIT_CASE(klp_shadow_test_free_dtor_context),
 	KUNIT_CASE(klp_shadow_test_ctor_undone_on_insert_failure),
+	KUNIT_CASE(klp_shadow_test_insert_waits_for_resize),
 	KUNIT_CASE(klp_shadow_test_release_collects_all),
 	KUNIT_CASE(klp_shadow_test_forced_release_keeps),
 #ifdef CONFIG_LIVEPATCH_SHADOW_DEBUG

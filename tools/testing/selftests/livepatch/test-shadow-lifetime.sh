@@ -4,8 +4,8 @@
 # Lifetime rules of shadow types on the paths generated and cumulative
 # patches take: a type registered explicitly for an object belongs to that
 # object like a listed one and goes when a cumulative patch replaces it;
-# conflicting or invalid declarations are refused when a patch is enabled,
-# never when a target module loads; a forced transition keeps the
+# conflicting or invalid listed declarations are refused when a patch is
+# enabled, never when a target module loads; a forced transition keeps the
 # variables of what it retires, since old code may still use them.
 
 # shellcheck source=/dev/null # upstream helpers, staged beside this script
