@@ -5,7 +5,8 @@
 # patches take: a type registered explicitly for an object belongs to that
 # object like a listed one and goes when a cumulative patch replaces it;
 # conflicting or invalid listed declarations are refused when a patch is
-# enabled, never when a target module loads; a forced transition keeps the
+# enabled, never when a target module loads; a collection leaves the
+# id-based API's variables of its id; a forced transition keeps the
 # variables of what it retires, since old code may still use them.
 
 # shellcheck source=/dev/null # upstream helpers, staged beside this script
@@ -13,12 +14,14 @@
 # shellcheck source=tools/testing/selftests/livepatch/shadow_functions.sh
 . "$(dirname "$0")/shadow_functions.sh"
 
+MOD_A=test_klp_shadow_a			# vmlinux, type "counter"
 MOD_C=test_klp_shadow_c			# replace, no type
 MOD_F=test_klp_shadow_f			# module target, type "per-module"
 MOD_H=test_klp_shadow_h			# registers "counter" from callbacks
 MOD_I=test_klp_shadow_i			# vmlinux, "per-module"'s id as "other"
 MOD_J=test_klp_shadow_j			# a type named "two\nlines"
 MOD_K=test_klp_shadow_k			# sleeps in its code holding "sleeper"
+MOD_IDAPI=test_klp_shadow_idapi		# id-based user of "counter"'s id
 MOD_TARGET=test_klp_shadow_mod
 MOD_TARGET_SLEEP=test_klp_shadow_sleep
 
@@ -157,6 +160,49 @@ check_shadow_registry 98
 check_result "% insmod test_modules/$MOD_J.ko
 livepatch: shadow id 98 of $MOD_J/vmlinux: invalid name
 insmod: ERROR: could not insert module test_modules/$MOD_J.ko: Invalid parameters"
+
+
+# - a patch holds "counter" and allocates three variables through it; a
+#   module allocates one of the same id with the id-based API
+# - the patch goes: its destructor gets its three variables only; the
+#   id-based one stays until its module frees it with its own destructor
+
+start_test "a collection leaves the id-based API's variables of its id"
+
+load_lp $MOD_A
+load_mod $MOD_IDAPI
+check_shadow_type $MOD_A vmlinux 90 counter 1 4 16 $MOD_A/vmlinux
+disable_lp $MOD_A
+check_shadow_registry 90 "90 counter 0 1 4"
+unload_lp $MOD_A
+unload_mod $MOD_IDAPI
+check_shadow_registry 90
+
+check_result "% insmod test_modules/$MOD_A.ko
+livepatch: enabling patch '$MOD_A'
+livepatch: '$MOD_A': initializing patching transition
+livepatch: shadow id 90 ('counter'): referenced by $MOD_A/vmlinux, refcount 1
+livepatch: '$MOD_A': starting patching transition
+livepatch: '$MOD_A': completing patching transition
+$MOD_A: post_patch: <0> allocated value 11
+$MOD_A: post_patch: <1> allocated value 12
+$MOD_A: post_patch: <2> allocated value 13
+livepatch: '$MOD_A': patching complete
+% insmod test_modules/$MOD_IDAPI.ko
+$MOD_IDAPI: allocated <10> value 1000
+% echo 0 > /sys/kernel/livepatch/$MOD_A/enabled
+livepatch: '$MOD_A': initializing unpatching transition
+livepatch: '$MOD_A': starting unpatching transition
+livepatch: '$MOD_A': completing unpatching transition
+livepatch: shadow id 90 ('counter'): released by $MOD_A/vmlinux, refcount 0
+$MOD_A: dtor <2> value 13
+$MOD_A: dtor <1> value 12
+$MOD_A: dtor <0> value 11
+livepatch: shadow id 90 ('counter'): 3 variables freed
+livepatch: '$MOD_A': unpatching complete
+% rmmod $MOD_A
+% rmmod $MOD_IDAPI
+$MOD_IDAPI: own dtor <10> value 1000"
 
 
 # - a kthread sleeps inside a patch's function with a typed variable in
