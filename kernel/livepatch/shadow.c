@@ -1131,9 +1131,9 @@ EXPORT_SYMBOL_GPL(klp_shadow_register);
  * Optional: the core drops the reference anyway when @obj is unpatched.
  * Only a registered reference is dropped, and only while @obj is not
  * patched (from its post_unpatch callback). When this drops the last
- * reference on @type's id, every variable made
- * through a type with that id is freed through @type's destructor before
- * this returns, once no reader can see it any more.
+ * reference on @type's id, every variable made through a type with that id
+ * is freed through @type's destructor before this returns, once no reader
+ * can see it any more.
  *
  * Context: A livepatch callback of @obj: process context, klp_mutex held;
  * takes klp_shadow_mutex; may sleep.
