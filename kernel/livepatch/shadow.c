@@ -288,6 +288,8 @@ static void klp_shadow_id_put(struct klp_shadow_id *rec)
 /* Set by the KUnit tests: the next ..._nr inserts fail with ..._err. */
 static int klp_shadow_test_insert_err;
 static unsigned int klp_shadow_test_insert_nr;
+/* Grace periods waited for by collections, counted for the KUnit tests. */
+static unsigned int klp_shadow_test_grace_periods;
 #endif
 
 /* Insert @shadow into klp_shadow_table. The caller holds klp_shadow_lock. */
@@ -701,6 +703,9 @@ static unsigned long klp_shadow_collection_end(struct list_head *collection,
 	if (list_empty(collection))
 		return 0;
 	synchronize_rcu();
+#ifdef CONFIG_LIVEPATCH_SHADOW_KUNIT_TEST
+	klp_shadow_test_grace_periods++;
+#endif
 
 	list_for_each_entry_safe(rec, tmp_rec, collection, collect_node) {
 		n = 0;

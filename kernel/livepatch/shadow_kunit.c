@@ -551,6 +551,52 @@ static void kt_release(struct kunit *test, bool forced)
 	KUNIT_EXPECT_EQ(test, kt_live(t.id), -1L);
 }
 
+/*
+ * One release event over two objects, three ids losing their last
+ * reference (one of them held by both objects): one grace period.
+ */
+static void klp_shadow_test_release_event_one_grace_period(struct kunit *test)
+{
+	struct klp_shadow_type t = { .id = KT_ID + 22, .name = "gp1", .dtor = kt_dtor };
+	struct klp_shadow_type u = { .id = KT_ID + 23, .name = "gp2", .dtor = kt_dtor };
+	struct klp_shadow_type v = { .id = KT_ID + 24, .name = "gp3", .dtor = kt_dtor };
+	static struct klp_patch patch;
+	static struct klp_object a, b;
+	LIST_HEAD(collection);
+	unsigned int before;
+
+	patch.forced = false;
+	INIT_LIST_HEAD(&a.shadow_refs);
+	INIT_LIST_HEAD(&b.shadow_refs);
+	mutex_lock(&klp_shadow_mutex);
+	KUNIT_ASSERT_EQ(test, klp_shadow_ref(&a.shadow_refs, &t, KT_OWNER_A, false), 0);
+	KUNIT_ASSERT_EQ(test, klp_shadow_ref(&a.shadow_refs, &u, KT_OWNER_A, false), 0);
+	KUNIT_ASSERT_EQ(test, klp_shadow_ref(&b.shadow_refs, &u, KT_OWNER_B, false), 0);
+	KUNIT_ASSERT_EQ(test, klp_shadow_ref(&b.shadow_refs, &v, KT_OWNER_B, false), 0);
+	mutex_unlock(&klp_shadow_mutex);
+	KUNIT_ASSERT_NOT_NULL(test, klp_shadow_type_alloc(&t, kt_parent(1), sizeof(long),
+							  GFP_KERNEL, NULL));
+	KUNIT_ASSERT_NOT_NULL(test, klp_shadow_type_alloc(&u, kt_parent(1), sizeof(long),
+							  GFP_KERNEL, NULL));
+	KUNIT_ASSERT_NOT_NULL(test, klp_shadow_type_alloc(&v, kt_parent(1), sizeof(long),
+							  GFP_KERNEL, NULL));
+
+	before = klp_shadow_test_grace_periods;
+	mutex_lock(&klp_mutex);
+	klp_shadow_release_object(&patch, &a, &collection);
+	klp_shadow_release_object(&patch, &b, &collection);
+	KUNIT_EXPECT_EQ(test, kt_dtor_calls, 0);
+	klp_shadow_release_end(&collection);
+	mutex_unlock(&klp_mutex);
+
+	KUNIT_EXPECT_EQ(test, klp_shadow_test_grace_periods - before, 1U);
+	KUNIT_EXPECT_EQ(test, kt_dtor_calls, 3);
+	KUNIT_EXPECT_EQ(test, kt_dtor_irqs_off, 0);
+	KUNIT_EXPECT_EQ(test, kt_live(t.id), -1L);
+	KUNIT_EXPECT_EQ(test, kt_live(u.id), -1L);
+	KUNIT_EXPECT_EQ(test, kt_live(v.id), -1L);
+}
+
 static void klp_shadow_test_release_collects_all(struct kunit *test)
 {
 	kt_release(test, false);
@@ -631,6 +677,7 @@ static struct kunit_case klp_shadow_test_cases[] = {
 	KUNIT_CASE(klp_shadow_test_ctor_undone_on_insert_failure),
 	KUNIT_CASE(klp_shadow_test_insert_waits_for_resize),
 	KUNIT_CASE(klp_shadow_test_release_collects_all),
+	KUNIT_CASE(klp_shadow_test_release_event_one_grace_period),
 	KUNIT_CASE(klp_shadow_test_forced_release_keeps),
 #ifdef CONFIG_LIVEPATCH_SHADOW_DEBUG
 	KUNIT_CASE(klp_shadow_test_gc_id),
