@@ -157,6 +157,7 @@ struct klp_shadow_id {
  *		klp_shadow_kept once a forced transition retired the holder
  * @type:	the type the reference was taken through
  * @registered:	taken with klp_shadow_register(), not listed
+ * @kept:	kept once after a forced transition: never really dropped
  * @name:	the holder, "<patch>/<object>"
  */
 struct klp_shadow_owner {
@@ -164,6 +165,7 @@ struct klp_shadow_owner {
 	struct list_head ref_node;
 	struct klp_shadow_type *type;
 	bool registered;
+	bool kept;
 	char name[];
 };
 
@@ -371,14 +373,18 @@ static int klp_shadow_insert(struct klp_shadow *shadow,
 /*
  * The table refused an insert with @err: it is being resized (-EBUSY), or
  * could not grow with an atomic allocation (-ENOMEM). If the caller may
- * sleep, wait for the resize worker and let it try again, a few times:
- * allocations fail only when memory really runs out.
+ * sleep and enter reclaim, wait for the resize worker and let it try
+ * again, a few times: such allocations fail only when memory runs out.
  */
 static bool klp_shadow_table_wait(int err, gfp_t gfp_flags, unsigned int *tries)
 {
+	gfp_t gfp = current_gfp_context(gfp_flags);
+
 	if (err != -EBUSY && err != -ENOMEM)
 		return false;
-	if (!gfpflags_allow_blocking(gfp_flags) ||
+	/* The worker allocates with GFP_KERNEL: no waiting for it in reclaim. */
+	if (!gfpflags_allow_blocking(gfp) || (gfp & (__GFP_FS | __GFP_IO)) !=
+	    (__GFP_FS | __GFP_IO) || (current->flags & PF_MEMALLOC) ||
 	    ++*tries >= KLP_SHADOW_INSERT_TRIES)
 		return false;
 	flush_work(&klp_shadow_table.run_work);
@@ -461,7 +467,8 @@ retry:
 		/* Only a type knows how to undo its ctor. */
 		if (constructed && type && type->dtor)
 			type->dtor(obj, new_shadow->data);
-		if (inserted && (constructed || !ctor) &&
+		/* Run the ctor again only if its first run was undone. */
+		if (inserted && (!ctor || (constructed && type && type->dtor)) &&
 		    klp_shadow_table_wait(err, gfp_flags, &table_tries)) {
 			memset(new_shadow->data, 0, size);
 			goto retry;
@@ -495,11 +502,11 @@ exists:
  * The data are zeroed by default and further initialized by @ctor, which
  * is called only when no variable <obj, id> exists, just before the new
  * one is added, in atomic context under a spinlock. While the table is
- * being resized, a caller whose @gfp_flags allow sleeping waits and tries
- * again (@ctor then runs again, on zeroed data); one that may not sleep
- * fails, and the variable is freed without undoing @ctor's work: only the
- * typed API, whose type has a destructor, undoes it. If <obj, id> exists
- * already, this routine issues a WARN and returns NULL.
+ * being resized, a caller without @ctor whose @gfp_flags allow sleeping
+ * waits and tries again; otherwise the allocation fails, and the variable
+ * is freed without undoing @ctor's work (the typed API, whose type has a
+ * destructor, undoes it and may try again). If <obj, id> exists already,
+ * this routine issues a WARN and returns NULL.
  *
  * Context: Any context that @gfp_flags allow.
  * Return: the shadow variable data element, NULL on duplicate or failure.
@@ -848,18 +855,6 @@ static int klp_shadow_ref(struct list_head *refs, struct klp_shadow_type *type,
 		return -EINVAL;
 	}
 
-	/*
-	 * A holder kept after a forced transition whose patch stayed enabled
-	 * (the transition was reversed) gets its reference back.
-	 */
-	own = klp_shadow_find_ref(&klp_shadow_kept, type->id, owner);
-	if (own && own->type == type) {
-		list_move_tail(&own->ref_node, refs);
-		pr_debug("shadow id %lu ('%s'): %s holds its kept reference again\n",
-			 type->id, type->name, owner);
-		return 0;
-	}
-
 	own = kzalloc(struct_size(own, name, len), GFP_KERNEL);
 	new_rec = klp_shadow_id_alloc(type->id, GFP_KERNEL);
 	name = kstrdup(type->name, GFP_KERNEL);
@@ -893,6 +888,45 @@ out:
 	kfree(new_rec);
 	kfree(own);
 	return ret;
+}
+
+/*
+ * Keep the reference @own for good, since old code may still use its
+ * variables after a forced transition. The caller holds klp_shadow_mutex.
+ */
+static void klp_shadow_keep_ref(struct klp_shadow_owner *own)
+{
+	lockdep_assert_held(&klp_shadow_mutex);
+
+	own->kept = true;
+	pr_warn("shadow id %lu ('%s'): kept for %s: its transition was forced, old code may still use the variables\n",
+		own->type->id, own->type->name, own->name);
+	list_move_tail(&own->ref_node, &klp_shadow_kept);
+}
+
+/*
+ * A patch object kept after a forced transition whose patch stayed enabled
+ * (the forced transition was then reversed) gets its kept reference on
+ * @type back, if it has one. The caller holds klp_shadow_mutex.
+ *
+ * Return: true if @owner holds the reference again, on @refs.
+ */
+static bool klp_shadow_take_back(struct list_head *refs,
+				 struct klp_shadow_type *type,
+				 const char *owner, bool registered)
+{
+	struct klp_shadow_owner *own;
+
+	lockdep_assert_held(&klp_shadow_mutex);
+
+	own = klp_shadow_find_ref(&klp_shadow_kept, type->id, owner);
+	if (!own || own->type != type)
+		return false;
+	own->registered = registered;
+	list_move_tail(&own->ref_node, refs);
+	pr_debug("shadow id %lu ('%s'): %s holds its kept reference again\n",
+		 type->id, type->name, owner);
+	return true;
 }
 
 /*
@@ -1018,7 +1052,7 @@ static int klp_shadow_check_registry(struct klp_shadow_type *type,
 static int klp_shadow_check_type(struct klp_patch *patch,
 				 struct klp_shadow_type *type, const char *owner)
 {
-	if (!within_module((unsigned long)type, patch->mod)) {
+	if (!within_module_core((unsigned long)type, patch->mod)) {
 		pr_err("shadow id %lu of %s: the type is not in the patch module\n",
 		       type->id, owner);
 		return -EINVAL;
@@ -1118,7 +1152,7 @@ int klp_shadow_register(struct klp_object *obj, struct klp_shadow_type *type)
 	ret = klp_shadow_check_type(patch, type, owner);
 	if (!ret)
 		ret = klp_shadow_check_lists(type, owner);
-	if (!ret)
+	if (!ret && !klp_shadow_take_back(&obj->shadow_refs, type, owner, true))
 		ret = klp_shadow_ref(&obj->shadow_refs, type, owner, true);
 	/* Its directory in sysfs, like a listed type's. */
 	if (!ret)
@@ -1135,7 +1169,8 @@ EXPORT_SYMBOL_GPL(klp_shadow_register);
  *
  * Optional: the core drops the reference anyway when @obj is unpatched.
  * Only a registered reference is dropped, and only while @obj is not
- * patched (from its post_unpatch callback). When this drops the last
+ * patched (from its post_unpatch callback); after a forced transition it
+ * is kept for good instead, as the core keeps it. When this drops the last
  * reference on @type's id, every variable made through a type with that id
  * is freed through @type's destructor before this returns, once no reader
  * can see it any more.
@@ -1146,6 +1181,7 @@ EXPORT_SYMBOL_GPL(klp_shadow_register);
 void klp_shadow_unregister(struct klp_object *obj, struct klp_shadow_type *type)
 {
 	struct klp_shadow_owner *own;
+	struct klp_patch *patch;
 	LIST_HEAD(collection);
 
 	if (!obj || !type)
@@ -1154,15 +1190,19 @@ void klp_shadow_unregister(struct klp_object *obj, struct klp_shadow_type *type)
 	/* Its code may still run while it is patched. */
 	if (WARN_ON(obj->patched))
 		return;
+	patch = klp_shadow_patch_of(obj);
 
 	mutex_lock(&klp_shadow_mutex);
 	own = klp_shadow_find_ref(&obj->shadow_refs, type->id, NULL);
-	if (own && own->registered && own->type == type) {
-		klp_shadow_sysfs_remove_registered(obj, type);
-		klp_shadow_unref(own, &collection);
-	} else {
+	if (!own || !own->registered || own->type != type) {
 		pr_err("shadow id %lu: not registered for object '%s' through this type\n",
 		       type->id, obj->name ?: "vmlinux");
+	} else if (patch && patch->forced) {
+		klp_shadow_sysfs_remove_registered(obj, type);
+		klp_shadow_keep_ref(own);
+	} else {
+		klp_shadow_sysfs_remove_registered(obj, type);
+		klp_shadow_unref(own, &collection);
 	}
 	klp_shadow_collection_end(&collection, true);
 	mutex_unlock(&klp_shadow_mutex);
@@ -1281,6 +1321,7 @@ EXPORT_SYMBOL_GPL(klp_shadow_type_free);
 int klp_shadow_hold_object(struct klp_patch *patch, struct klp_object *obj)
 {
 	char owner[KLP_SHADOW_OWNER_LEN];
+	struct klp_shadow_owner *own;
 	struct klp_shadow_type **type;
 	LIST_HEAD(collection);
 	LIST_HEAD(refs);
@@ -1295,13 +1336,20 @@ int klp_shadow_hold_object(struct klp_patch *patch, struct klp_object *obj)
 
 	klp_shadow_owner_name(owner, patch, obj);
 	mutex_lock(&klp_shadow_mutex);
-	for (type = obj->shadow_types; *type && !ret; type++)
-		ret = klp_shadow_ref(&refs, *type, owner, false);
+	for (type = obj->shadow_types; *type && !ret; type++) {
+		if (!klp_shadow_take_back(&refs, *type, owner, false))
+			ret = klp_shadow_ref(&refs, *type, owner, false);
+	}
 	if (ret) {
-		while (!list_empty(&refs))
-			klp_shadow_unref(list_first_entry(&refs, struct klp_shadow_owner,
-							  ref_node),
-					 &collection);
+		while (!list_empty(&refs)) {
+			own = list_first_entry(&refs, struct klp_shadow_owner,
+					       ref_node);
+			/* Old code may still use what a forced transition kept. */
+			if (own->kept)
+				list_move_tail(&own->ref_node, &klp_shadow_kept);
+			else
+				klp_shadow_unref(own, &collection);
+		}
 		klp_shadow_collection_end(&collection, true);
 	} else {
 		list_splice(&refs, &obj->shadow_refs);
@@ -1313,15 +1361,13 @@ int klp_shadow_hold_object(struct klp_patch *patch, struct klp_object *obj)
 /* Keep @obj's references for good: its patch's transition was forced. */
 static void klp_shadow_keep_object(struct klp_object *obj)
 {
-	struct klp_shadow_owner *own;
+	struct klp_shadow_owner *own, *tmp;
 
 	lockdep_assert_held(&klp_shadow_mutex);
 
 	klp_shadow_sysfs_remove_registered(obj, NULL);
-	list_for_each_entry(own, &obj->shadow_refs, ref_node)
-		pr_warn("shadow id %lu ('%s'): kept for %s: its transition was forced, old code may still use the variables\n",
-			own->type->id, own->type->name, own->name);
-	list_splice_tail_init(&obj->shadow_refs, &klp_shadow_kept);
+	list_for_each_entry_safe(own, tmp, &obj->shadow_refs, ref_node)
+		klp_shadow_keep_ref(own);
 }
 
 /**
