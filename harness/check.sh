@@ -13,7 +13,8 @@
 #   guest  the VM: upstream livepatch selftests and in-guest bats
 #          (tests/guest-suite.sh), plus the kernel log check of that run
 #   nodebug  the kernel without CONFIG_LIVEPATCH_SHADOW_DEBUG, in the VM:
-#          tests/bats/nodebug, plus the kernel log check of that run
+#          its KUnit cases, the debugfs selftest's skip and tests/bats/nodebug
+#          (tests/nodebug-suite.sh), plus the kernel log check of that run
 #   debug  the debug kernel (also alone: make check-debug): the same
 #          fragments plus debug.config (KASAN, kmemleak, lockdep,
 #          debugobjects, failslab); in the VM, KUnit, our selftests (fewer
@@ -23,6 +24,11 @@
 #   series the patch series (make series-check): each patch applied to the
 #          pristine tree builds and is checkpatch --strict clean; last, as
 #          it rewrites build/src for a while
+#
+# check.sh runs them all (make check); check.sh STAGE... runs those named
+# (make check-debug: debug). The summary names the stages that ran and fails
+# for each stage owed that did not run, and for each skip not listed in
+# tests/expected-skips. Nothing in the environment can drop a stage.
 
 set -uo pipefail
 # shellcheck source=harness/lib.sh
@@ -42,8 +48,8 @@ stage() {
 	rc=${PIPESTATUS[0]}
 	if [ "$rc" != 0 ] && ! grep -q '^not ok ' "$tap"; then
 		echo "not ok - $name: exited with status $rc without a failed test" | tee -a "$tap"
-	elif ! grep -qE '^ok ' "$tap"; then
-		echo "not ok - $name: no test results" | tee -a "$tap"
+	elif ! grep -E '^ok ' "$tap" | grep -qvi '# skip'; then
+		echo "not ok - $name: no test results but skips" | tee -a "$tap"
 	fi
 }
 
@@ -51,24 +57,31 @@ stage() {
 # Its TAP comes from the guest's own output file, not from the console,
 # where kernel messages may interleave.
 vm_suite() {
-	local name=$1 out="$RESULTS/$1-vm" rc=0 reports
+	local name=$1 out="$RESULTS/$1-vm" rc=0 reports status
 
 	shift
 	"$HARNESS/vm.sh" --out "$out" -- "$@" >"$out.log" 2>&1 || rc=$?
 	[ -f "$out/output" ] && cat "$out/output"
-	if [ -f "$out/status" ]; then
+	status=$(cat "$out/status" 2>/dev/null)
+	if [ "$status" = 0 ]; then
 		echo "ok - $name: guest suite ran to the end"
-	else
+	elif [ -z "$status" ]; then
 		echo "not ok - $name: guest suite did not finish (exit $rc)"
 		tail -n 40 "$out.log" | sed 's/^/# /'
-	fi
-	if reports=$("$HARNESS/scan-log.sh" "$out/console" "$out/dmesg"); then
-		echo "ok - $name: kernel log has no oops, BUG, WARNING, lockdep, KASAN or kmemleak report"
+	elif ! grep -q '^not ok ' "$out/output" 2>/dev/null; then
+		echo "not ok - $name: guest suite ended with status $status without a failed test"
 	else
-		echo "not ok - $name: kernel log has reports"
-		echo "$reports" | head -n 40 | sed 's/^/# /'
+		echo "# $name: guest suite ended with status $status"
 	fi
-	return "$(cat "$out/status" 2>/dev/null || echo 1)"
+	reports=$("$HARNESS/scan-log.sh" "$out/console" "$out/dmesg")
+	case $? in
+	0) echo "ok - $name: kernel log has no oops, BUG, WARNING, lockdep, KASAN or kmemleak report" ;;
+	1) echo "not ok - $name: kernel log has reports"
+	   echo "$reports" | head -n 40 | sed 's/^/# /' ;;
+	*) echo "not ok - $name: kernel log could not be checked"
+	   echo "$reports" | head -n 40 | sed 's/^/# /' ;;
+	esac
+	[ "$status" = 0 ]
 }
 
 # The kernel of build/obj: KUnit, the selftests, the in-guest bats.
@@ -103,8 +116,7 @@ variant() {
 # The kernel without CONFIG_LIVEPATCH_SHADOW_DEBUG: sysfs without debugfs.
 nodebug() {
 	variant nodebug "without CONFIG_LIVEPATCH_SHADOW_DEBUG" \
-		base.config livepatch.config nodebug.config -- \
-		bats --tap "$TOP/tests/bats/nodebug"
+		base.config livepatch.config nodebug.config -- "$TOP/tests/nodebug-suite.sh"
 }
 
 # The debug kernel (KASAN rebuilds nearly everything the first time): TCG
@@ -116,13 +128,20 @@ debug() {
 		base.config livepatch.config debug.config -- "$TOP/tests/debug-suite.sh"
 }
 
-# KLP_CHECK_STAGES="lint guest" runs only those stages (for development).
+STAGES="lint host fuzz guest nodebug debug series"
+
+# want STAGE: STAGE is one of those this run owes.
 want() {
-	[[ " ${KLP_CHECK_STAGES:-lint host fuzz guest nodebug debug series} " == *" $1 "* ]]
+	[[ " $OWED " == *" $1 "* ]]
 }
 
 main() {
-	local start=$SECONDS
+	local start=$SECONDS s taps
+
+	OWED=${*:-$STAGES}
+	for s in $OWED; do
+		[[ " $STAGES " == *" $s "* ]] || die "no stage $s (stages: $STAGES)"
+	done
 
 	"$HARNESS/deps.sh" || exit 1
 	"$HARNESS/ksrc.sh" || exit 1
@@ -142,7 +161,9 @@ main() {
 	want series && stage series "$HARNESS/series-check.sh"
 
 	msg "done in $((SECONDS - start)) s; results in $RESULTS"
-	"$HARNESS/tap-summary.sh" "$RESULTS"/*.tap
+	shopt -s nullglob
+	taps=("$RESULTS"/*.tap)
+	"$HARNESS/tap-summary.sh" -o "$OWED" -s "$TOP/tests/expected-skips" "${taps[@]}"
 }
 
-main
+main "$@"

@@ -25,11 +25,19 @@ st() {
 	assert_line "# ERROR: livepatch kselftest(s) failed"
 }
 
-@test "a selftest exiting 4 (skip) fails" {
+@test "a selftest exiting 4 after SKIP is a TAP skip with its reason" {
 	run st test-skip.sh
 
+	assert_success
+	assert_output "ok 1 selftests: livepatch: test-skip.sh # SKIP failed to set kernel.ftrace_enabled = 1"
+}
+
+@test "a selftest exiting 4 without saying why fails" {
+	printf '#!/bin/bash\nexit 4\n' > "$BATS_TEST_TMPDIR/test-mute.sh"
+	run "$KLP_TOP/tests/selftests/run.sh" "$BATS_TEST_TMPDIR" test-mute.sh
+
 	assert_failure
-	assert_line "not ok 1 selftests: livepatch: test-skip.sh # exit status 4"
+	assert_line "not ok 1 selftests: livepatch: test-mute.sh # exit status 4"
 }
 
 @test "a selftest printing SKIP but exiting 0 fails" {

@@ -40,10 +40,3 @@ teardown() {
 12
 $LP/vmlinux"
 }
-
-@test "test-shadow-debugfs.sh skips on a kernel without CONFIG_LIVEPATCH_SHADOW_DEBUG" {
-	cd "$KLP_STAGE/selftests"
-	run bash ./test-shadow-debugfs.sh
-	assert_equal "$status" 4
-	assert_output --partial "SKIP: kernel without CONFIG_LIVEPATCH_SHADOW_DEBUG"
-}
