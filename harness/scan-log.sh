@@ -3,7 +3,8 @@
 #
 # scan-log.sh LOG...: print every kernel report in the given console or dmesg
 # logs (oops, BUG, WARNING, lockdep, KASAN, UBSAN, kmemleak, panic, RCU stall,
-# hung task) and exit 1 if there is any; exit 0 if the logs are clean.
+# hung task) and exit 1 if there is any; exit 0 if the logs are clean; exit 2
+# if a log is missing or empty, or cannot be read.
 
 set -uo pipefail
 
@@ -30,12 +31,16 @@ PATTERNS=(
 )
 
 regex=$(IFS='|'; echo "${PATTERNS[*]}")
-logs=()
+[ $# -gt 0 ] || { echo "scan-log.sh: no log named" >&2; exit 2; }
 for f in "$@"; do
-	[ -f "$f" ] && logs+=("$f")
+	if [ ! -s "$f" ] || [ ! -r "$f" ]; then
+		echo "scan-log.sh: no log in $f" >&2
+		exit 2
+	fi
 done
-[ ${#logs[@]} -gt 0 ] || exit 0
-if grep -E -n -H -- "$regex" "${logs[@]}"; then
-	exit 1
-fi
-exit 0
+grep -E -n -H -- "$regex" "$@"
+case $? in
+0) exit 1 ;;
+1) exit 0 ;;
+*) exit 2 ;;
+esac

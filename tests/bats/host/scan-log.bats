@@ -54,8 +54,30 @@ logs="$BATS_TEST_DIRNAME/../fixtures/logs"
 	assert_output --partial "NULL pointer dereference"
 }
 
-@test "a log file that does not exist is not an error" {
+@test "a log file that does not exist fails the check, not passes it" {
 	run scan "$logs/clean.log" "$BATS_TEST_TMPDIR/none"
 
-	assert_success
+	assert_failure 2
+	assert_output --partial "no log in $BATS_TEST_TMPDIR/none"
+}
+
+@test "an empty log fails the check, not passes it" {
+	: > "$BATS_TEST_TMPDIR/empty"
+	run scan "$BATS_TEST_TMPDIR/empty"
+
+	assert_failure 2
+}
+
+@test "no log at all fails the check" {
+	run scan
+
+	assert_failure 2
+}
+
+@test "a log grep cannot read fails the check" {
+	mkdir "$BATS_TEST_TMPDIR/dir"
+	cp "$logs/clean.log" "$BATS_TEST_TMPDIR/dir/log"
+	run scan "$BATS_TEST_TMPDIR/dir"
+
+	assert_failure 2
 }
