@@ -9,7 +9,7 @@
 
 set -uo pipefail
 # shellcheck source=harness/lib.sh
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 n=0 failed=0
 
@@ -67,12 +67,20 @@ shell_files() {
 # first in PATH for its spdxcheck.py (ply, git); fails on any
 # error, warning or check it prints. (Its exit status alone is not enough:
 # it exits 0 on checks.)
+# A file it cannot read, or a failure of its own, fails too: the last
+# argument must exist and checkpatch must exit 0.
 checkpatch() {
-	local out
+	local out rc=0 file=${*: -1}
 
+	[[ "$file" == /* ]] || file=$SRC/$file
+	[ -f "$file" ] || { echo "no file $file"; return 1; }
 	out=$(cd "$SRC" && PATH=/usr/bin:$PATH perl scripts/checkpatch.pl --strict --terse --no-summary \
-		--show-types -q "$@" 2>&1 | grep -E ': (ERROR|WARNING|CHECK):|Traceback')
-	[ -z "$out" ] || { echo "$out"; return 1; }
+		--show-types -q "$@" 2>&1) || rc=$?
+	if [ $rc != 0 ] || grep -qE ': (ERROR|WARNING|CHECK):|Traceback' <<< "$out"; then
+		echo "$out"
+		echo "checkpatch.pl exited with status $rc"
+		return 1
+	fi
 }
 
 # Upstream files our patches touch, for kernel-doc.
@@ -81,26 +89,39 @@ patched_c_files() {
 }
 
 kerneldoc() {
-	local out
+	local out rc=0
 
-	out=$(cd "$SRC" && perl scripts/kernel-doc -none -Wall "$@" 2>&1)
-	[ -z "$out" ] || { echo "$out"; return 1; }
+	out=$(cd "$SRC" && perl scripts/kernel-doc -none -Wall "$@" 2>&1) || rc=$?
+	if [ -n "$out" ] || [ $rc != 0 ]; then
+		echo "$out"
+		echo "kernel-doc exited with status $rc"
+		return 1
+	fi
 }
 
 # sparse (C=2 checks every file, not only rebuilt ones) plus W=1 warnings.
 sparse_w1() {
-	local out
+	local out rc=0
 
-	out=$(kmake C=2 W=1 kernel/livepatch/ 2>&1)
-	echo "$out" | grep -E 'warning:|error:' && return 1
-	return 0
+	command -v sparse > /dev/null || { echo "sparse: not found"; return 1; }
+	out=$(kmake C=2 W=1 kernel/livepatch/ 2>&1) || rc=$?
+	if [ $rc != 0 ] || grep -qE 'warning:|error:|not found' <<< "$out"; then
+		echo "$out"
+		echo "make C=2 W=1 exited with status $rc"
+		return 1
+	fi
 }
 
 get_abi() {
-	local err
+	local err rc=0
 
-	err=$(cd "$SRC" && perl scripts/get_abi.pl validate --dir Documentation/ABI 2>&1 >/dev/null)
-	[ -z "$err" ] || { echo "$err"; return 1; }
+	err=$(cd "$SRC" && perl scripts/get_abi.pl validate --dir Documentation/ABI 2>&1 >/dev/null) ||
+		rc=$?
+	if [ -n "$err" ] || [ $rc != 0 ]; then
+		echo "$err"
+		echo "get_abi.pl exited with status $rc"
+		return 1
+	fi
 }
 
 main() {
@@ -131,4 +152,7 @@ main() {
 	[ $failed -eq 0 ]
 }
 
-main
+# Sourced by tests/bats/host/lint.bats for its checkers; run, it checks.
+if [ "${BASH_SOURCE[0]}" = "$0" ]; then
+	main
+fi
