@@ -42,9 +42,9 @@ run_vm() {
 	shift 2
 	for attempt in $(seq 10); do
 		msg "benchmarking $name (log: $OUT/$name.log)"
-		# tsc=reliable: no clocksource watchdog to demote the TSC to
-		# jiffies (4 ms steps) when TCG runs late.
-		OBJ=$obj KLP_VM_MEM=3G KLP_VM_APPEND="tsc=reliable" "$HARNESS/vm.sh" --timeout 3600 --out "$OUT/$name" -- \
+		# vm.sh boots with tsc=reliable: no clocksource watchdog to
+		# demote the TSC to jiffies (4 ms steps) when TCG runs late.
+		OBJ=$obj KLP_VM_MEM=3G "$HARNESS/vm.sh" --timeout 3600 --out "$OUT/$name" -- \
 			"$HARNESS/guest/bench.sh" "$@" >"$OUT/$name.log" 2>&1 && break
 		grep -q '^BENCH-CLOCK' "$OUT/$name/output" ||
 			die "the $name benchmark failed: $OUT/$name.log"

@@ -11,6 +11,13 @@ set -uo pipefail
 top=${KLP_TOP:?run inside the VM from harness/check.sh}
 rc=0
 
+clock=$(cat /sys/devices/system/clocksource/clocksource0/current_clocksource)
+if [ "$clock" = tsc ]; then
+	echo "# clocksource: tsc"
+else
+	echo "# clocksource: $clock, not tsc: no usable clock for the figures of this run"
+fi
+
 echo "# == KUnit suites run at boot =="
 "$top/tests/kunit/report.sh" klp_shadow || rc=1
 
