@@ -16,6 +16,7 @@
 set -euo pipefail
 # shellcheck source=harness/lib.sh
 . "$(dirname "$0")/lib.sh"
+lock_tree
 
 read -ra SIZES <<< "${KLP_BENCH_SIZES:-1000 16000 256000 1000000}"
 LOADS=${KLP_BENCH_LOADS:-5}

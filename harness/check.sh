@@ -142,6 +142,7 @@ main() {
 	for s in $OWED; do
 		[[ " $STAGES " == *" $s "* ]] || die "no stage $s (stages: $STAGES)"
 	done
+	lock_tree
 
 	"$HARNESS/deps.sh" || exit 1
 	"$HARNESS/ksrc.sh" || exit 1

@@ -7,6 +7,7 @@
 set -euo pipefail
 # shellcheck source=harness/lib.sh
 . "$(dirname "$0")/lib.sh"
+lock_tree
 
 "$HARNESS/deps.sh"
 "$HARNESS/ksrc.sh"

@@ -13,6 +13,7 @@
 set -euo pipefail
 # shellcheck source=harness/lib.sh
 . "$(dirname "$0")/lib.sh"
+lock_tree
 
 FRAGMENTS=("$@")
 [ ${#FRAGMENTS[@]} -gt 0 ] || FRAGMENTS=(base.config livepatch.config)

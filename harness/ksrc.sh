@@ -6,12 +6,15 @@
 # own) and commit it to a private git repository, then on every run reset it
 # to pristine, copy the project's kernel files over it and apply patches/series.
 #
-# Files whose content is the same as in the previous run keep their previous
-# modification time, so that make only rebuilds what really changed.
+# Only the files git tracks are copied (git add a new one), never what a
+# build left in the repository. Files whose content is the same as in the
+# previous overlay keep its modification time, so that make only rebuilds
+# what really changed; unless build/src held anything else since (make
+# series, an interrupted overlay): then every overlay file is new to make.
 
 set -euo pipefail
 # shellcheck source=harness/lib.sh
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 # Top-level directories of the repository that hold files at kernel paths.
 OVERLAY_DIRS="Documentation include kernel lib samples scripts tools"
@@ -74,27 +77,48 @@ restore_mtimes() {
 	done < "$STATE"
 }
 
-overlay() {
-	local d p
+# copy_tracked: the files of OVERLAY_DIRS that git tracks, to build/src.
+copy_tracked() {
+	local f
 
+	git -C "$TOP" rev-parse --git-dir >/dev/null 2>&1 ||
+		die "$TOP is not a git checkout: cannot tell its files from build outputs"
+	# shellcheck disable=SC2086 # one pathspec per directory
+	git -C "$TOP" ls-files -z -- $OVERLAY_DIRS |
+		while IFS= read -r -d '' f; do
+			[ -f "$TOP/$f" ] || continue	# deleted, not yet committed
+			mkdir -p "$SRC/${f%/*}"
+			cp "$TOP/$f" "$SRC/$f"
+		done
+}
+
+overlay() {
+	local p rewritten=0
+
+	[ -e "$SRC/.git/klp-rewritten" ] && rewritten=1
+	src_rewritten	# until this overlay is complete
 	git -C "$SRC" checkout -q -f --detach "$(pristine)"
 	git -C "$SRC" reset -q --hard
 	git -C "$SRC" clean -q -f -d -x
-	for d in $OVERLAY_DIRS; do
-		[ -d "$TOP/$d" ] && cp -R "$TOP/$d" "$SRC/"
-	done
+	copy_tracked
 	while read -r p; do
 		case "$p" in ''|'#'*) continue ;; esac
 		patch -d "$SRC" -p1 -s -f --no-backup-if-mismatch \
 			< "$TOP/patches/$p" || die "patches/$p does not apply"
 	done < "$TOP/patches/series"
-	restore_mtimes
+	if [ $rewritten = 0 ]; then
+		restore_mtimes
+	else
+		msg "build/src held something else since the last overlay: every overlay file is new"
+	fi
 	save_state
+	rm -f "$SRC/.git/klp-rewritten"
 }
 
 main() {
 	local id
 
+	lock_tree
 	id=$(source_id)
 	if [ ! -f "$SRC/.git/klp-source-id" ] ||
 	   [ "$(cat "$SRC/.git/klp-source-id")" != "$id" ]; then
@@ -104,4 +128,7 @@ main() {
 	msg "kernel source: $(make -s -C "$SRC" kernelversion) ($id$(package_version))"
 }
 
-main "$@"
+# Sourced by tests/bats/host/ksrc.bats for its functions; run, it prepares.
+if [ "${BASH_SOURCE[0]}" = "$0" ]; then
+	main "$@"
+fi

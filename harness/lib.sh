@@ -53,3 +53,26 @@ seed_obj() {
 	done
 	mv "$OBJ.tmp" "$OBJ"
 }
+
+# lock_tree: hold build/.lock for this script and those it runs, so that no
+# two make targets prepare, build or rewrite build/src at once (make series
+# rewrites it for minutes; a build beside it mixes two struct layouts).
+# Waits, and says so, while another target holds it.
+lock_tree() {
+	[ "${KLP_TREE_LOCK:-}" = "$BUILD" ] && return 0
+	mkdir -p "$BUILD"
+	exec 9>>"$BUILD/.lock"
+	if ! flock -n 9; then
+		msg "waiting for another make target in this checkout ($BUILD/.lock)"
+		flock 9
+	fi
+	export KLP_TREE_LOCK=$BUILD
+}
+
+# src_rewritten: build/src is about to hold something else than the
+# overlay (make series, series-check): the next overlay must not give any
+# file an old modification time, as what a build made of it is unknown.
+src_rewritten() {
+	touch "$SRC/.git/klp-rewritten"
+}
+

@@ -127,6 +127,8 @@ get_abi() {
 main() {
 	local f files=()
 
+	lock_tree
+
 	mapfile -t files < <(kernel_c_files)
 	for f in "${files[@]}"; do
 		case "$f" in

@@ -10,11 +10,12 @@
 #
 # Needs the kernel of build/obj (make kernel): build/obj-series starts as a
 # copy of it and keeps its .config. build/src is left as harness/ksrc.sh
-# makes it.
+# makes it, its files all new to make (harness/lib.sh: src_rewritten).
 
 set -uo pipefail
 # shellcheck source=harness/lib.sh
 . "$(dirname "$0")/lib.sh"
+lock_tree
 
 MAIN_CONFIG="$BUILD/obj/.config"
 export OBJ="$BUILD/obj-series"
@@ -77,6 +78,7 @@ main() {
 	rm -rf "$LOGS"
 	mkdir -p "$LOGS"
 	trap restore EXIT
+	src_rewritten
 	git -C "$SRC" checkout -q -f --detach "$(git -C "$SRC" rev-list --max-parents=0 HEAD)"
 	git -C "$SRC" clean -q -f -d -x
 

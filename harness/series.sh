@@ -14,6 +14,7 @@
 set -euo pipefail
 # shellcheck source=harness/lib.sh
 . "$(dirname "$0")/lib.sh"
+lock_tree
 
 SERIES="$BUILD/series"
 
@@ -38,6 +39,7 @@ main() {
 	ident=$(identity)
 	"$HARNESS/deps.sh"
 	"$HARNESS/ksrc.sh"
+	src_rewritten
 	based_on="Linux $(make -s -C "$SRC" kernelversion)$(package_version)"
 	rm -rf "$SERIES/patches"
 	mkdir -p "$SERIES"
