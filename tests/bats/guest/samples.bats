@@ -15,7 +15,15 @@ FIX1=livepatch_shadow_fix1
 FIX2=livepatch_shadow_fix2
 MOD=livepatch_shadow_mod
 
+DYNDBG=/sys/kernel/debug/dynamic_debug/control
+
+# The registry's reference and collection messages are pr_debug().
+setup() {
+	echo 'file kernel/livepatch/shadow.c +p' > "$DYNDBG"
+}
+
 teardown() {
+	echo 'file kernel/livepatch/shadow.c -p' > "$DYNDBG"
 	lp_gone "$FIX2"
 	lp_gone "$FIX1"
 	if grep -q "^$MOD " /proc/modules; then
