@@ -287,16 +287,32 @@ static void klp_shadow_test_typed_access_needs_reference(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, kt_live(t.id), -1);
 }
 
+/*
+ * Dropping a reference nobody holds changes nothing: the record, its owner
+ * and its variable stay.
+ */
 static void klp_shadow_test_unregister_unknown_owner(struct kunit *test)
 {
-	struct klp_shadow_type t = { .id = KT_ID + 10, .name = "own" };
+	struct klp_shadow_type t = { .id = KT_ID + 10, .name = "own", .dtor = kt_dtor };
+	char *buf;
 
+	buf = kunit_kzalloc(test, PAGE_SIZE, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, buf);
 	KUNIT_ASSERT_EQ(test, kt_register(&t, KT_OWNER_A), 0);
+	KUNIT_ASSERT_NOT_NULL(test, klp_shadow_type_alloc(&t, kt_parent(1), 8,
+							  GFP_KERNEL, NULL));
+
 	kt_unregister(&t, KT_OWNER_B);
 	KUNIT_EXPECT_EQ(test, kt_refcount(t.id), 1U);
-	KUNIT_EXPECT_EQ(test, kt_live(t.id), 0L);
+	KUNIT_EXPECT_EQ(test, kt_live(t.id), 1L);
 	KUNIT_EXPECT_EQ(test, t.nr_refs, 1U);
+	KUNIT_EXPECT_EQ(test, kt_dtor_calls, 0);
+	KUNIT_EXPECT_NOT_NULL(test, klp_shadow_type_get(&t, kt_parent(1)));
+	KUNIT_EXPECT_EQ(test, klp_shadow_id_owners(t.id, buf), (ssize_t)strlen(KT_OWNER_A "\n"));
+	KUNIT_EXPECT_STREQ(test, buf, KT_OWNER_A "\n");
+
 	kt_unregister(&t, KT_OWNER_A);
+	KUNIT_EXPECT_EQ(test, kt_dtor_calls, 1);
 	KUNIT_EXPECT_EQ(test, kt_refcount(t.id), 0U);
 	KUNIT_EXPECT_EQ(test, kt_live(t.id), -1L);
 }

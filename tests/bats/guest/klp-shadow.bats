@@ -133,7 +133,7 @@ sysfs_rows() {
 	assert_output '{"gc":"orphans","collected":3}'
 	[ "$(cat "$LP_DIR/test_klp_shadow_a/vmlinux/shadow_types/90/live")" = 3 ]
 	run grep -E '^9[67] ' /sys/kernel/debug/livepatch/shadow/types
-	assert_failure
+	assert_failure 1
 }
 
 @test "gc of an id the registry does not know exits 66" {

@@ -24,26 +24,43 @@ function gc() {
 	echo "$1" > "$GC" || die "writing $1 to $GC failed"
 }
 
-# check_gc_refuses(description, command) - command, writing to gc, fails
-# and changes nothing in the registry
+# gc_write(user, data) - as user (root or nobody), open gc and write data
+# (a Python bytes expression) with one write(); print the name of the error
+# (EINVAL), or "written N" if nothing failed
+function gc_write() {
+	local as=()
+
+	[[ "$1" == nobody ]] && as=(setpriv --reuid=65534 --regid=65534 --clear-groups)
+	"${as[@]}" python3 -c '
+import errno, os, sys
+try:
+    fd = os.open(sys.argv[1], os.O_WRONLY)
+    print("written", os.write(fd, eval(sys.argv[2], {"__builtins__": {}})))
+except OSError as e:
+    print(errno.errorcode[e.errno])
+' "$GC" "$2"
+}
+
+# check_gc_refuses(description, user, data, error) - writing data to gc
+# as user fails with error exactly and changes nothing in the registry
 function check_gc_refuses() {
-	local before
+	local before result
 
 	before=$(cat "$TYPES") || die "cannot read $TYPES"
-	if (eval "$2") 2>/dev/null; then
-		die "writing $1 to $GC succeeded"
-	fi
+	result=$(gc_write "$2" "$3")
+	[[ "$result" == "$4" ]] || die "writing $1 to $GC as $2: $result, not $4"
 	[[ "$(cat "$TYPES")" == "$before" ]] || die "writing $1 to $GC changed the registry"
 }
 
 # gc_junk_writer(tag) - write 100 kinds of junk to gc, one write each;
-# print one line per write that did not fail
+# print one line per write that did not fail with EINVAL
 function gc_junk_writer() {
-	local i
+	local i err
 
 	for ((i = 0; i < 100; i++)); do
-		if printf '%s' "$1$i" > "$GC" 2>/dev/null; then
-			echo "writing $1$i to $GC succeeded"
+		err=$( { printf '%s' "$1$i" > "$GC"; } 2>&1 )
+		if [[ "$err" != *"write error: Invalid argument" ]]; then
+			echo "writing $1$i to $GC: ${err:-succeeded}"
 		fi
 	done
 }
@@ -70,29 +87,28 @@ check_result ""
 
 
 # - junk written to gc fails with EINVAL and changes nothing: letters, a
-#   newline alone, a negative number, an id nobody uses, two ids, hex,
-#   white space before the id, 1 MiB of digits; an empty write does nothing
-# - so do 4 writers of junk at once, and ids written by an unprivileged user
+#   newline alone, an empty write, a negative number, an id nobody uses,
+#   two ids, hex, white space before the id, 1 MiB of digits
+# - so do 4 writers of junk at once; an unprivileged user cannot open gc
+#   (EACCES)
 
 start_test "gc refuses junk and changes nothing"
 
 load_lp $MOD_A
 load_mod $MOD_ORPHANS
 
-check_gc_refuses "abc" "echo abc > $GC"
-check_gc_refuses "a newline" "echo > $GC"
-check_gc_refuses "-90" "echo -90 > $GC"
-check_gc_refuses "an unknown id" "echo 12345 > $GC"
-check_gc_refuses "two ids" "echo 90 96 > $GC"
-check_gc_refuses "hex" "echo 0x5a > $GC"
-check_gc_refuses "a blank and an id" "echo ' 90' > $GC"
-check_gc_refuses "orphans with junk" "echo orphansx > $GC"
-check_gc_refuses "1 MiB" "head -c 1048576 /dev/zero | tr '\\0' 9 |
-	dd of=$GC bs=1048576 iflag=fullblock status=none"
-check_gc_refuses "90 as nobody" \
-	"setpriv --reuid=65534 --regid=65534 --clear-groups sh -c 'echo 90 > $GC'"
-check_gc_refuses "orphans as nobody" \
-	"setpriv --reuid=65534 --regid=65534 --clear-groups sh -c 'echo orphans > $GC'"
+check_gc_refuses "abc" root "b'abc\\n'" EINVAL
+check_gc_refuses "a newline" root "b'\\n'" EINVAL
+check_gc_refuses "nothing" root "b''" EINVAL
+check_gc_refuses "-90" root "b'-90\\n'" EINVAL
+check_gc_refuses "an unknown id" root "b'12345\\n'" EINVAL
+check_gc_refuses "two ids" root "b'90 96\\n'" EINVAL
+check_gc_refuses "hex" root "b'0x5a\\n'" EINVAL
+check_gc_refuses "a blank and an id" root "b' 90\\n'" EINVAL
+check_gc_refuses "orphans with junk" root "b'orphansx\\n'" EINVAL
+check_gc_refuses "1 MiB" root "b'9' * 1048576" EINVAL
+check_gc_refuses "90 as nobody" nobody "b'90\\n'" EACCES
+check_gc_refuses "orphans as nobody" nobody "b'orphans\\n'" EACCES
 before=$(cat "$TYPES")
 JUNK_LOG=$(mktemp)
 for tag in x -9 9x 0x; do
@@ -102,7 +118,6 @@ wait
 [[ ! -s "$JUNK_LOG" ]] || die "concurrent junk: $(head -n 1 "$JUNK_LOG")"
 rm -f "$JUNK_LOG"
 [[ "$(cat "$TYPES")" == "$before" ]] || die "concurrent junk writes to $GC changed the registry"
-printf '' > "$GC"
 check_shadow_type $MOD_A vmlinux 90 counter 1 3 12 $MOD_A/vmlinux
 check_shadow_registry 90 "90 counter 1 3 12"
 check_shadow_registry 96 "96 - 0 2 8"
