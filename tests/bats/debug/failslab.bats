@@ -5,7 +5,8 @@
 # makes while enabling a livepatch that lists a shadow type fails in turn,
 # through the task's fail-nth and failslab's stack trace filter. Each time,
 # either the load fails and leaves nothing (no module, no sysfs directory,
-# the registry as before), or the patch copes and unloads cleanly.
+# the registry as before), or the patch copes, holds its type as a load
+# without failure would, and unloads cleanly. A loader that dies fails.
 #
 # Load N+1 is the retry of load N: it goes through allocation N without
 # injection, so state left behind by failure N that breaks a load makes
@@ -56,14 +57,31 @@ teardown() {
 	echo 0 > "$FAILSLAB/reject-end"
 }
 
+# coped_holds_type N: the load that coped with failing allocation N gave
+# a patch that is enabled and holds its type, as a load without failure.
+coped_holds_type() {
+	local dir="$LP_SYSFS/$MOD/vmlinux/shadow_types/90"
+
+	lp_wait_transition "$MOD" || fail "allocation $1 failed: the patch stays in transition"
+	[ "$(cat "$LP_SYSFS/$MOD/enabled")" = 1 ] ||
+		fail "allocation $1 failed, the load worked: the patch is not enabled"
+	[ "$(cat "$dir/name" "$dir/refcount" "$dir/owners")" = "counter
+1
+$MOD/vmlinux" ] || fail "allocation $1 failed, the load worked: the patch does not hold type 90"
+	grep -q '^90 counter 1 ' "$TYPES" ||
+		fail "allocation $1 failed, the load worked: the registry has no reference on 90: $(cat "$TYPES")"
+}
+
 @test "every allocation of loading and enabling a livepatch failed in turn leaves nothing" {
-	local baseline n err injected sites=0 failed_loads=0
+	local baseline n out err injected sites=0 failed_loads=0
 
 	lp_gone "$MOD"
 	baseline=$(cat "$TYPES")
 	for ((n = 1; ; n++)); do
 		[ "$n" -le 1000 ] || fail "more than 1000 allocations: is fail-nth counting down?"
-		read -r err injected < <("$LOADER" "$n" "$KO")
+		out=$("$LOADER" "$n" "$KO") || fail "load $n: the loader failed: $out"
+		[[ "$out" =~ ^[0-9]+\ [01]$ ]] || fail "load $n: the loader printed '$out'"
+		read -r err injected <<< "$out"
 		if [ "$injected" = 0 ]; then
 			# Past the last allocation: nothing was injected, and
 			# the load must work.
@@ -80,6 +98,7 @@ teardown() {
 			! grep -q "^$MOD " /proc/modules ||
 				fail "allocation $n failed, errno $err: the module stayed"
 		else
+			coped_holds_type "$n" || return 1
 			lp_gone "$MOD" || fail "allocation $n failed: the patch does not unload"
 		fi
 		[ "$(cat "$TYPES")" = "$baseline" ] ||
