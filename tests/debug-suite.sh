@@ -5,7 +5,7 @@
 # run by harness/check.sh's debug stage. kmemleak forgets what boot left;
 # tests/guest-suite.sh runs, smaller:
 # - our selftests only, with 3 replace cycles in test-shadow-types.sh
-#   (KLP_SHADOW_CYCLES, not 100) and a large population of 10,000 in
+#   (KLP_SHADOW_CYCLES, not 100) and a population of 1,000 in
 #   test-shadow-sysfs.sh (KLP_SHADOW_BULK, not 1,000,000: kmemleak tracks
 #   each variable);
 # - of the in-guest bats files, shadow-interface.bats only;
@@ -38,7 +38,7 @@ fi
 start=$SECONDS
 ours=$(cd "$top/tools/testing/selftests/livepatch" && echo test-*.sh)
 KLP_SELFTESTS=$ours KLP_GUEST_BATS=guest/shadow-interface.bats \
-	KLP_SHADOW_CYCLES=${KLP_SHADOW_CYCLES:-3} KLP_SHADOW_BULK=${KLP_SHADOW_BULK:-10000} \
+	KLP_SHADOW_CYCLES=${KLP_SHADOW_CYCLES:-3} KLP_SHADOW_BULK=${KLP_SHADOW_BULK:-1000} \
 	"$top/tests/guest-suite.sh" || rc=1
 echo "# debug: the in-guest suite took $((SECONDS - start)) s"
 
