@@ -36,3 +36,30 @@ vm() {
 	assert_failure 1
 	assert_line --partial "error: VM timed out after 20 s"
 }
+
+# suite CMD...: make check's vm_suite on CMD, results in the test's directory.
+suite() {
+	(
+		# shellcheck source=harness/check.sh
+		. "$KLP_TOP/harness/check.sh"
+		RESULTS=$BATS_TEST_TMPDIR
+		vm_suite test "$@"
+	)
+}
+
+@test "a VM stage whose guest suite failed without a failed test is not ok" {
+	run suite bash -c 'echo "ok 1 - fine"; exit 3'
+
+	assert_failure
+	assert_line "ok 1 - fine"
+	assert_line "not ok - test: guest suite ended with status 3 without a failed test"
+	refute_line --partial "ran to the end"
+	assert_line --partial "ok - test: kernel log has no oops"
+}
+
+@test "a VM stage whose guest suite passed ran to the end" {
+	run suite bash -c 'echo "ok 1 - fine"'
+
+	assert_success
+	assert_line "ok - test: guest suite ran to the end"
+}
