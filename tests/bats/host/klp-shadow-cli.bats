@@ -4,6 +4,7 @@
 # klp-shadow's command line: help, usage and version, command prefixes,
 # usage errors, installation, and the help, the man page and the bash
 # completion naming the same commands and options.
+# shellcheck disable=SC2154 # $stderr comes from bats' run --separate-stderr
 
 load ../test_helper/common
 load ../test_helper/klp-shadow
@@ -16,19 +17,49 @@ setup() {
 	ROOT=$DEMO
 }
 
-@test "--help, -? and help print the help and exit 0" {
+@test "--help, -h, -? and help print the help and exit 0" {
 	run "$KS" --help
 	assert_success
 	assert_line --index 0 "Usage: klp-shadow [OPTION...] COMMAND [ARG...]"
 	assert_line "  list [SELECTOR]   one row per patch, object and shadow type"
+	[ "$("$KS" -h)" = "$output" ]
 	[ "$("$KS" -?)" = "$output" ]
 	[ "$("$KS" help)" = "$output" ]
+	[ "$("$KS" list --help)" = "$output" ]
+}
+
+@test "COMMAND help and help COMMAND print that command's usage" {
+	run "$KS" list help
+	assert_success
+	assert_line --index 0 "Usage: klp-shadow [OPTION...] list [SELECTOR]"
+	[ "$("$KS" help list)" = "$output" ]
+	run "$KS" gc help
+	assert_success
+	assert_line --index 0 "Usage: klp-shadow [OPTION...] gc ID|orphans"
+	run "$KS" -j stat help
+	assert_success
+	jq -e '.help | startswith("Usage: klp-shadow [OPTION...] stat [ID...]")' <<< "$output"
+	run "$KS" help frob
+	assert_equal "$status" 64
+}
+
+@test "-j version, -j help and -j --usage print JSON" {
+	run "$KS" -j version
+	assert_success
+	assert_output '{"version":"0.1"}'
+	[ "$("$KS" --version -j)" = "$output" ]
+	run "$KS" -j help
+	assert_success
+	[ "$(jq -r .help <<< "$output")" = "$("$KS" --help)" ]
+	run "$KS" -j --usage
+	assert_success
+	jq -e '.usage | startswith("Usage: klp-shadow")' <<< "$output"
 }
 
 @test "--usage prints a short usage and exits 0" {
 	run "$KS" --usage
 	assert_success
-	assert_line --index 0 --partial "Usage: klp-shadow [-jp?V] [-o FORMAT]"
+	assert_line --index 0 --partial "Usage: klp-shadow [-jphV] [-o FORMAT]"
 }
 
 @test "--version, -V and version print the version" {
@@ -66,6 +97,52 @@ setup() {
 	run ks --count 2 list
 	assert_equal "$status" 64
 	run ks list a b
+	assert_equal "$status" 64
+}
+
+@test "a refused command line is one error line naming the reason" {
+	run --separate-stderr ks --frobnicate list
+	assert_equal "$status" 64
+	assert_equal "$stderr" "klp-shadow: error: unrecognized option '--frobnicate' (see --help)"
+	assert_output ""
+	run --separate-stderr ks list --write
+	assert_equal "$status" 64
+	assert_equal "$stderr" "klp-shadow: error: option '--write' needs an argument FILE (see --help)"
+	run --separate-stderr ks --json=1 list
+	assert_equal "$stderr" "klp-shadow: error: option '--json' takes no argument (see --help)"
+	run --separate-stderr ks -o xml list
+	assert_equal "$stderr" "klp-shadow: error: unknown output format 'xml' (table, json or prometheus) (see --help)"
+	run --separate-stderr ks --count 2 list
+	assert_equal "$stderr" "klp-shadow: error: --count needs --interval (see --help)"
+}
+
+@test "in JSON mode a refused option keeps its reason, wherever -j is" {
+	run --separate-stderr ks -j --frobnicate list
+	assert_equal "$status" 64
+	[ "$(jq -r .error <<< "$output")" = "unrecognized option '--frobnicate' (see --help)" ]
+	assert_equal "$stderr" "klp-shadow: error: unrecognized option '--frobnicate' (see --help)"
+	run --separate-stderr ks --frobnicate list -j
+	assert_equal "$status" 64
+	[ "$(jq -r .error <<< "$output")" = "unrecognized option '--frobnicate' (see --help)" ]
+	run --separate-stderr ks --interval 1e-9 -o json list
+	assert_equal "$status" 64
+	[ "$(jq -r .error <<< "$output")" = "invalid interval '1e-9': from 0.1 to 86400 seconds (see --help)" ]
+}
+
+@test "--interval below 0.1 s or above a day is refused; 0.1 is accepted" {
+	for bad in 1e-9 0.09 0 -1 86401 nan inf x ""; do
+		run ks --interval "$bad" list
+		assert_equal "$status" 64
+	done
+	run ks -j --interval 0.1 --count 1 list
+	assert_success
+}
+
+@test "gc refuses --interval and --count: it runs once" {
+	run ks --interval 1 gc 1
+	assert_equal "$status" 64
+	assert_output "klp-shadow: error: gc runs once: --interval and --count are for list and stat"
+	run ks --interval 1 --count 2 gc orphans
 	assert_equal "$status" 64
 }
 
