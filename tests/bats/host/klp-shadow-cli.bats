@@ -156,13 +156,17 @@ setup() {
 	[ "$(jq -r .error <<< "$output")" = "unknown command 'frobnicate' (see --help)" ]
 }
 
-@test "make install puts the binary, man page and completion under DESTDIR and PREFIX" {
+@test "make install puts the binary, man page, completion, units and rules under DESTDIR and PREFIX" {
 	make -s -C "$KLP_TOP/tools/klp-shadow" O="$BATS_TEST_TMPDIR/obj" \
 		DESTDIR="$BATS_TEST_TMPDIR/dest" PREFIX=/opt/ks install
 	run bash -c "find '$BATS_TEST_TMPDIR/dest' -type f -printf '%m %P\n' | sort"
 	assert_output "$(printf '%s\n' '755 opt/ks/sbin/klp-shadow' \
 		'644 opt/ks/share/man/man8/klp-shadow.8' \
-		'644 opt/ks/share/bash-completion/completions/klp-shadow' | sort)"
+		'644 opt/ks/share/bash-completion/completions/klp-shadow' \
+		'644 opt/ks/lib/systemd/system/klp-shadow.service' \
+		'644 opt/ks/lib/systemd/system/klp-shadow.timer' \
+		'644 opt/ks/share/klp-shadow/klp-shadow.rules.yml' \
+		'644 opt/ks/share/klp-shadow/klp-shadow.rules.test.yml' | sort)"
 	[ "$("$BATS_TEST_TMPDIR/dest/opt/ks/sbin/klp-shadow" version)" = "klp-shadow 0.1" ]
 }
 
