@@ -231,3 +231,59 @@ completion_words() {
 	[ "$(complete_words "$KS" --sysfs-root "$ROOT" stat "")" = "1 2" ]
 	[ "$(complete_words "$KS" --sysfs-root "$ROOT" gc o)" = "orphans" ]
 }
+
+# complete_line [--bash-completion] LINE: what completing at the end of LINE
+# offers, in an interactive-like bash with (or without) the bash-completion
+# package, COMP_WORDS split the way bash splits them (at spaces and at '=').
+complete_line() {
+	local bc=""
+
+	if [ "$1" = --bash-completion ]; then
+		bc=/usr/share/bash-completion/bash_completion
+		shift
+	fi
+	bash -c '
+		[ -z "$1" ] || . "$1"
+		. "$2"
+		line=$3
+		COMP_LINE=$line
+		COMP_POINT=${#line}
+		read -ra COMP_WORDS <<< "$(sed "s/=/ = /g" <<< "$line")"
+		[ "${line: -1}" != " " ] || COMP_WORDS+=("")
+		COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
+		COMPREPLY=()
+		_klp_shadow
+		printf "%s\n" "${COMPREPLY[@]}" | sort | paste -sd " "
+	' complete_line "$bc" "$COMPLETION" "$1"
+}
+
+@test "the bash-completion package is installed for the completion tests" {
+	[ -r /usr/share/bash-completion/bash_completion ] ||
+		fail "install bash-completion (harness/deps.sh)"
+}
+
+@test "the completion completes --opt=VAL forms, with and without bash-completion" {
+	local bc dir=$BATS_TEST_TMPDIR/roots
+
+	mkdir -p "$dir/sysfs-a" "$dir/sysfs-b"
+	touch "$dir/sysfs-file"
+	for bc in "" --bash-completion; do
+		# shellcheck disable=SC2086 # no word when empty
+		[ "$(complete_line $bc "$KS --output=pro")" = prometheus ]
+		# shellcheck disable=SC2086
+		[ "$(complete_line $bc "$KS --output=")" = "json prometheus table" ]
+		# shellcheck disable=SC2086
+		[ "$(complete_line $bc "$KS -o j")" = json ]
+		# shellcheck disable=SC2086
+		[ "$(complete_line $bc "$KS --sysfs-root=$dir/sys")" = "$dir/sysfs-a $dir/sysfs-b" ]
+		# shellcheck disable=SC2086
+		[ "$(complete_line $bc "$KS --write=$dir/sysfs-f")" = "$dir/sysfs-file" ]
+		# shellcheck disable=SC2086
+		[ "$(complete_line $bc "$KS --sysfs-root=$ROOT list livepatch_shadow_fix2/")" = \
+		  "livepatch_shadow_fix2/livepatch_shadow_mod livepatch_shadow_fix2/livepatch_shadow_mod/1 livepatch_shadow_fix2/livepatch_shadow_mod/2" ]
+		# shellcheck disable=SC2086
+		[ "$(complete_line $bc "$KS --output=json --sysfs-root=$ROOT stat ")" = "1 2" ]
+		# shellcheck disable=SC2086
+		[ "$(complete_line $bc "$KS --sysfs-root $ROOT s")" = stat ]
+	done
+}
