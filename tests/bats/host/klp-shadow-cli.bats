@@ -200,6 +200,35 @@ completion_words() {
 	printf '%s\n' "${words[@]}"
 }
 
+@test "the man page renders without warnings and has the sections an operator looks for" {
+	run groff -man -ww -z "$MAN"
+	assert_success
+	assert_output ""
+	for section in SYNOPSIS DESCRIPTION COMMANDS OPTIONS OUTPUT OWNERS "AGENT MODE" \
+		       ENVIRONMENT FILES "EXIT STATUS" EXAMPLES "SEE ALSO"; do
+		grep -qx "\.SH $section" "$MAN" || fail "no $section section"
+	done
+	run sed -n '/^\.SH SEE ALSO/,$p' "$MAN"
+	assert_line ".BR bpftool (8),"
+	assert_line ".BR kpatch (1),"
+	assert_line --partial "node_exporter"
+	grep -q KLP_SHADOW_SYSFS "$MAN"
+	grep -q 'klp-shadow.service' "$MAN"
+	grep -q 'klp-shadow.rules.yml' "$MAN"
+}
+
+@test "the man page documents every metric family and every exit status the tool uses" {
+	local family status
+
+	while read -r family; do
+		grep -q "^\.BR\? $family\( \|$\)" "$MAN" || fail "$family is not documented"
+	done < <("$KS" --sysfs-root "$ROOT" -o prometheus list | sed -n 's/^# TYPE \([a-z_]*\) .*/\1/p')
+	for status in 0 1 64 66 69 77; do
+		sed -n '/^\.SH EXIT STATUS/,/^\.SH/p' "$MAN" | grep -qx "\.B $status" ||
+			fail "exit status $status is not documented"
+	done
+}
+
 @test "--help, the man page synopsis and the completion name the same commands and options" {
 	local help man comp
 
