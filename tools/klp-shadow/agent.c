@@ -9,6 +9,8 @@
  * carried over from the file it replaces) and the loop goes on. What ends
  * the loop is an error no later pass can mend: a usage error, or output
  * that cannot be written (ENOSPC, EPIPE with SIGPIPE ignored, permission).
+ * An error goes to stderr when it appears, not again on each pass while it
+ * lasts (each pass still counts it).
  */
 
 #define _GNU_SOURCE
@@ -25,6 +27,62 @@
 #include "klp-shadow.h"
 
 #define KS_LAST_SUCCESS	"klp_shadow_last_success_timestamp_seconds "
+
+/* Messages of one pass. */
+struct ks_log_pass {
+	char **msg;
+	size_t n;
+};
+
+struct ks_log {
+	struct ks_log_pass cur;
+	struct ks_log_pass prev;
+};
+
+static void ks_log_free(struct ks_log_pass *p)
+{
+	while (p->n)
+		free(p->msg[--p->n]);
+	free(p->msg);
+	p->msg = NULL;
+}
+
+/* A new pass: its messages become the last pass's. */
+static void ks_log_next(struct ks_log *log)
+{
+	ks_log_free(&log->prev);
+	log->prev = log->cur;
+	memset(&log->cur, 0, sizeof(log->cur));
+}
+
+/**
+ * ks_log_repeated() - did the last pass report @msg already?
+ * @ctx:	the run; without --interval nothing is remembered
+ * @msg:	an error message of this pass
+ *
+ * Return: true if @msg need not go to stderr again.
+ */
+bool ks_log_repeated(struct ks_ctx *ctx, const char *msg)
+{
+	struct ks_log *log = ctx->logged;
+	char **v, *copy;
+	bool seen = false;
+	size_t i;
+
+	if (!log)
+		return false;
+	for (i = 0; i < log->prev.n && !seen; i++)
+		seen = !strcmp(log->prev.msg[i], msg);
+	copy = strdup(msg);
+	v = copy ? realloc(log->cur.msg, (log->cur.n + 1) * sizeof(*v)) : NULL;
+	if (v) {
+		v[log->cur.n++] = copy;
+		log->cur.msg = v;
+	} else {
+		free(copy);
+	}
+	return seen;
+}
 
 /* Where one pass writes: stdout, or @tmp, renamed over @file at the end. */
 struct ks_out {
@@ -229,13 +287,17 @@ static int ks_pass(struct ks_ctx *ctx, const struct ks_agent *a, bool *stop)
  */
 int ks_agent_run(struct ks_ctx *ctx, const struct ks_agent *agent)
 {
+	struct ks_log log = { 0 };
 	bool stop = false;
 	int ret;
 	long n;
 
 	if (agent->write)
 		ctx->last_success = ks_prev_success(agent->write);
+	if (agent->interval)
+		ctx->logged = &log;
 	for (n = 1;; n++) {
+		ks_log_next(&log);
 		ret = ks_pass(ctx, agent, &stop);
 		if (stop || !agent->interval || (agent->count && n >= agent->count))
 			break;
@@ -243,5 +305,8 @@ int ks_agent_run(struct ks_ctx *ctx, const struct ks_agent *agent)
 		if (!agent->write && ctx->format == KS_FORMAT_TABLE)
 			putchar('\n');
 	}
+	ctx->logged = NULL;
+	ks_log_free(&log.prev);
+	ks_log_free(&log.cur);
 	return ret;
 }

@@ -116,7 +116,8 @@ static void ks_verror(struct ks_ctx *ctx, const char *fmt, va_list ap,
 
 	if (vasprintf(&msg, fmt, ap) < 0)
 		return;
-	fprintf(stderr, "klp-shadow: error: %s\n", msg);
+	if (!ks_log_repeated(ctx, msg))
+		fprintf(stderr, "klp-shadow: error: %s\n", msg);
 	if (json)
 		ks_print_error_json(ctx->out ?: stdout, msg);
 	free(msg);

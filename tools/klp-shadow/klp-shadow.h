@@ -106,6 +106,8 @@ struct ks_owner {
  * @errors:	non-fatal errors of this pass
  * @last_success: when a pass last exited 0 (seconds since the epoch), or 0
  * @out:	where the output goes (and, in JSON mode, fatal errors)
+ * @logged:	with --interval, the messages of this pass and of the last
+ *		(an error the last pass reported is not repeated on stderr)
  */
 struct ks_ctx {
 	const char *root;
@@ -116,7 +118,10 @@ struct ks_ctx {
 	unsigned int errors;
 	double last_success;
 	FILE *out;
+	struct ks_log *logged;
 };
+
+struct ks_log;
 
 /* How a command is run: once, or every @interval seconds (agent.c). */
 struct ks_agent {
@@ -153,6 +158,7 @@ void ks_print_error_json(FILE *f, const char *msg);
 
 /* agent.c */
 int ks_agent_run(struct ks_ctx *ctx, const struct ks_agent *agent);
+bool ks_log_repeated(struct ks_ctx *ctx, const char *msg);
 
 /* prom.c */
 void ks_print_prom(struct ks_ctx *ctx, FILE *f, struct ks_rows *rows);

@@ -83,6 +83,18 @@ file_has() {
 	assert_equal "$status" 1
 	[ "$(grep -c '^klp_shadow_read_errors 1$' <<< "$output")" = 3 ]
 	refute_line --regexp '^klp_shadow_read_errors [^1]'
+	# reported once on stderr while it lasts, not on every pass
+	assert_equal "$stderr" "klp-shadow: error: $ROOT/$FIX1/livepatch_shadow_mod/shadow_types/1/live: malformed value 'bad'"
+}
+
+@test "in JSON mode a failing run with --write puts the error document into the file" {
+	local dir=$BATS_TEST_TMPDIR/out
+
+	mkdir "$dir"
+	run --separate-stderr ks -j --write "$dir/klp.json" list nosuchpatch
+	assert_equal "$status" 66
+	assert_output ""
+	[ "$(jq -r .error "$dir/klp.json")" = "nosuchpatch: not found" ]
 }
 
 @test "a failing pass still writes the file: klp_shadow_up 0 and the last success, then recovery" {
