@@ -219,6 +219,7 @@ static void ks_bad_word(struct ks_opts *o, const char *word)
 {
 	const struct argp_option *opt;
 	size_t len = strcspn(word, "=");
+	int ret;
 
 	if (o->error)
 		return;
@@ -242,8 +243,16 @@ static void ks_bad_word(struct ks_opts *o, const char *word)
 			return;
 		}
 	}
-	if (word[0] == '-' && word[1] != '-' && strchr("ow", word[1]) && !word[2]) {
-		if (asprintf(&o->error, "option '%s' needs an argument", word) < 0)
+	if (word[0] == '-' && word[1] && word[1] != '-') {
+		/* A cluster of short options: the first one not known, or -o last. */
+		len = 1 + strspn(word + 1, "jphV?");
+		if (word[len] == 'o' && word[len + 1])
+			return;
+		if (word[len] == 'o')
+			ret = asprintf(&o->error, "option '-o' needs an argument");
+		else
+			ret = asprintf(&o->error, "unrecognized option '-%c'", word[len]);
+		if (ret < 0)
 			o->error = NULL;
 		return;
 	}
@@ -831,7 +840,6 @@ static int ks_answer(struct ks_opts *o, const struct ks_cmd *cmd, int argc,
 static int ks_main(struct ks_opts *o)
 {
 	const struct ks_cmd *cmd;
-	struct ks_cmd one;
 	int ret = 0;
 
 	if (o->action != KS_RUN)
@@ -843,10 +851,9 @@ static int ks_main(struct ks_opts *o)
 		return ret;
 	if (cmd->fn == ks_do_help || cmd->fn == ks_do_version)
 		return ks_answer(o, cmd, o->nr_args - 1, o->args + 1);
-	if (o->nr_args == 2 && !strcmp(o->args[1], "help")) {
-		one = ks_cmds[3];
-		return ks_answer(o, &one, 1, o->args);
-	}
+	/* COMMAND help: what help COMMAND prints. */
+	if (o->nr_args == 2 && !strcmp(o->args[1], "help"))
+		return ks_answer(o, ks_find_cmd(&o->ctx, "help", &ret), 1, o->args);
 	if (o->ctx.format == KS_FORMAT_PROMETHEUS && cmd->fn != ks_do_list)
 		return ks_fatal(&o->ctx, EX_USAGE, "prometheus output is made by list only");
 	if (!cmd->repeats && o->agent.interval)

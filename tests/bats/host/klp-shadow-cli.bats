@@ -114,6 +114,11 @@ setup() {
 	assert_equal "$stderr" "klp-shadow: error: unknown output format 'xml' (table, json or prometheus) (see --help)"
 	run --separate-stderr ks --count 2 list
 	assert_equal "$stderr" "klp-shadow: error: --count needs --interval (see --help)"
+	run --separate-stderr ks -jx list
+	assert_equal "$status" 64
+	assert_equal "$stderr" "klp-shadow: error: unrecognized option '-x' (see --help)"
+	run --separate-stderr ks list -po
+	assert_equal "$stderr" "klp-shadow: error: option '-o' needs an argument (see --help)"
 }
 
 @test "in JSON mode a refused option keeps its reason, wherever -j is" {
