@@ -75,3 +75,19 @@ WantedBy=timers.target"
 		grep -qx "$metric" <<< "$printed" || fail "$metric is not printed"
 	done < <(grep -o 'klp_shadow_[a-z_]*' "$RULES/klp-shadow.rules.yml" | sort -u)
 }
+
+@test "the man page's example queries are valid PromQL (promtool check rules)" {
+	local rules=$BATS_TEST_TMPDIR/examples.yml n=0 expr
+
+	printf 'groups:\n  - name: examples\n    rules:\n' > "$rules"
+	while read -r expr; do
+		n=$((n + 1))
+		printf '      - record: klp_shadow_example_%d\n        expr: %s\n' "$n" "'$expr'" >> "$rules"
+	done < <(sed -n '/Example queries:$/,/^\.fi/p' "$TOOL/klp-shadow.8" |
+		sed '1,/^\.nf/d; /^\.fi/d; /^#/d; s/\\-/-/g' |
+		awk '/^    / { sub(/^ +/, " "); last = last $0; next } { if (last != "") print last; last = $0 } END { print last }')
+	[ "$n" -ge 6 ]
+	run promtool check rules "$rules"
+	assert_success
+	assert_output --partial "SUCCESS: $n rules found"
+}
