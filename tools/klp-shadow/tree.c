@@ -447,8 +447,11 @@ int ks_check_root(struct ks_ctx *ctx)
 	free(kernel);
 	if (sysfs)
 		return 0;
-	if (!ks_is_dir_path(ctx->root))
+	if (access(ctx->root, F_OK))
 		return ks_fatal(ctx, EX_NOINPUT, "%s: no such directory", ctx->root);
+	if (!ks_is_dir_path(ctx->root))
+		return ks_fatal(ctx, EX_NOINPUT, "%s: not a sysfs tree (not a directory)",
+				ctx->root);
 	return ks_fatal(ctx, EX_NOINPUT,
 			"%s: not a sysfs tree (no kernel/ directory in it)", ctx->root);
 }
@@ -480,7 +483,7 @@ int ks_read_tree(struct ks_ctx *ctx, struct ks_rows *rows)
 	if (n < 0) {
 		int err = errno;
 
-		if (err == ENOENT)
+		if (err == ENOENT || err == ENOTDIR)
 			n = ks_no_livepatch(ctx, lpdir);
 		else if (err == EACCES || err == EPERM)
 			n = ks_fatal(ctx, EX_NOPERM, "%s: %s", lpdir, strerror(err));

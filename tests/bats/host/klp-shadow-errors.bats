@@ -174,6 +174,10 @@ klp-shadow: error: $ROOT/$TYPE1/bytes: No such file or directory"
 	run ks_root "$BATS_TEST_TMPDIR/nowhere" list
 	assert_equal "$status" 66
 	assert_output "klp-shadow: error: $BATS_TEST_TMPDIR/nowhere: no such directory"
+	touch "$BATS_TEST_TMPDIR/afile"
+	run ks_root "$BATS_TEST_TMPDIR/afile" list
+	assert_equal "$status" 66
+	assert_output "klp-shadow: error: $BATS_TEST_TMPDIR/afile: not a sysfs tree (not a directory)"
 	run ks_root /tmp gc 1
 	assert_equal "$status" 66
 	run --separate-stderr ks_root /tmp -j stat
