@@ -7,8 +7,8 @@
  * 111 bytes for klp_shadow_debug_register() (debug kernels). An owner is
  * read as a livepatch object only if it has that shape with two module
  * names and the object is in the tree, or its patch module is still loaded
- * (a holder kept by a forced transition); anything else is reported as
- * it is, without module state.
+ * and is a livepatch (taint K: a holder kept by a forced transition);
+ * anything else is reported as it is, without module state.
  *
  * Module state: the running kernel is asked through libkmod; a captured
  * tree (--sysfs-root) is read in <root>/module/<name>/ the same way.
@@ -180,6 +180,18 @@ static bool ks_module_name_ok(const char *s, size_t len)
 	return true;
 }
 
+/* Is the loaded module @name a livepatch? Its taint flags hold K then. */
+static bool ks_module_is_livepatch(struct ks_ctx *ctx, const char *name)
+{
+	char buf[64], *path = ks_path(ctx, "module/%s/taint", name);
+	size_t len;
+	bool ret;
+
+	ret = !ks_read_file(path, buf, sizeof(buf), &len) && strchr(buf, 'K');
+	free(path);
+	return ret;
+}
+
 /**
  * ks_owner_parse() - what an owner line names, with its modules' state
  * @ctx:	the run
@@ -206,7 +218,7 @@ void ks_owner_parse(struct ks_ctx *ctx, const char *owner, struct ks_owner *own)
 	free(path);
 	ks_module_state(ctx, own->patch, &own->patch_state);
 	if (own->kind == KS_OWNER_OTHER) {
-		if (!own->patch_state.loaded)
+		if (!own->patch_state.loaded || !ks_module_is_livepatch(ctx, own->patch))
 			return;
 		own->kind = KS_OWNER_RETIRED;
 	}

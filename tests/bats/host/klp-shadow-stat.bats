@@ -95,6 +95,7 @@ id 2
 	mkdir -p "$ROOT/module/lp"
 	echo live > "$ROOT/module/lp/initstate"
 	echo 1 > "$ROOT/module/lp/refcnt"
+	echo OEK > "$ROOT/module/lp/taint"
 	run --separate-stderr ks -j stat
 	assert_success
 	assert_equal "$stderr" ""
@@ -109,6 +110,21 @@ id 2
 	run ks -j list
 	assert_success
 	[ "$(jq -c '.[0].owners | length' <<< "$output")" = 5 ]
+}
+
+@test "a debug owner shaped like <module>/<name> whose module is loaded but no livepatch is other" {
+	empty_tree
+	fixture_type "$ROOT" lp vmlinux 90 counter 2 3 12 "klp_shadow_stress/registrar" "lp/vmlinux"
+	mkdir -p "$ROOT/module/klp_shadow_stress"
+	echo live > "$ROOT/module/klp_shadow_stress/initstate"
+	echo 0 > "$ROOT/module/klp_shadow_stress/refcnt"
+	echo OE > "$ROOT/module/klp_shadow_stress/taint"
+	run ks -j stat
+	assert_success
+	[ "$(jq -c '[.[0].owners[] | [.owner, .kind]]' <<< "$output")" = '[["klp_shadow_stress/registrar","other"],["lp/vmlinux","livepatch"]]' ]
+	echo OEK > "$ROOT/module/klp_shadow_stress/taint"
+	run ks -j stat
+	[ "$(jq -r '.[0].owners[0].kind' <<< "$output")" = retired ]
 }
 
 @test "the registered fixture: listed, explicit, debug and retired owners" {
