@@ -10,13 +10,19 @@ load ../test_helper/klp-shadow
 
 TOOL=$KLP_TOP/tools/klp-shadow
 
+# One installation for the whole file (building takes a while).
+setup_file() {
+	make -s -C "$TOOL" O="$BATS_FILE_TMPDIR/obj" PREFIX="$BATS_FILE_TMPDIR/prefix" \
+		TEXTFILE_DIR="$BATS_FILE_TMPDIR/textfile" install > /dev/null
+}
+
 setup() {
 	ks_setup
-	PREFIX=$BATS_TEST_TMPDIR/prefix
+	PREFIX=$BATS_FILE_TMPDIR/prefix
 	TEXTFILE=$BATS_TEST_TMPDIR/textfile
+	rm -rf "$BATS_FILE_TMPDIR/textfile"
 	mkdir -p "$TEXTFILE"
-	make -s -C "$TOOL" O="$BATS_TEST_TMPDIR/obj" PREFIX="$PREFIX" \
-		TEXTFILE_DIR="$TEXTFILE" install > /dev/null
+	ln -s "$TEXTFILE" "$BATS_FILE_TMPDIR/textfile"
 	UNITS=$PREFIX/lib/systemd/system
 	RULES=$PREFIX/share/klp-shadow
 }
@@ -29,7 +35,7 @@ setup() {
 	assert_success
 	refute_output --partial klp-shadow
 	run grep '^ExecStart=' "$UNITS/klp-shadow.service"
-	assert_output "ExecStart=$PREFIX/sbin/klp-shadow --output=prometheus --write=$TEXTFILE/klp_shadow.prom list"
+	assert_output "ExecStart=$PREFIX/sbin/klp-shadow --output=prometheus --write=$BATS_FILE_TMPDIR/textfile/klp_shadow.prom list"
 	run grep -E '^(OnUnitActiveSec|WantedBy)=' "$UNITS/klp-shadow.timer"
 	assert_output "OnUnitActiveSec=15s
 WantedBy=timers.target"
