@@ -228,8 +228,10 @@ static void ks_bad_word(struct ks_opts *o, const char *word)
 			o->error = NULL;
 		return;
 	}
-	for (opt = ks_options; word[0] == '-' && word[1] == '-' && opt->name; opt++) {
-		if (strlen(opt->name) != len - 2 || strncmp(opt->name, word + 2, len - 2))
+	/* A long option, or a unique prefix of one as getopt accepts. */
+	for (opt = ks_options; word[0] == '-' && word[1] == '-' && word[2] && opt->name;
+	     opt++) {
+		if (strlen(opt->name) < len - 2 || strncmp(opt->name, word + 2, len - 2))
 			continue;
 		if (opt->arg && !word[len]) {
 			if (asprintf(&o->error, "option '--%s' needs an argument %s",

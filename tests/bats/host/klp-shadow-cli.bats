@@ -108,6 +108,8 @@ setup() {
 	run --separate-stderr ks list --write
 	assert_equal "$status" 64
 	assert_equal "$stderr" "klp-shadow: error: option '--write' needs an argument FILE (see --help)"
+	run --separate-stderr ks list --sysfs
+	assert_equal "$stderr" "klp-shadow: error: option '--sysfs-root' needs an argument DIR (see --help)"
 	run --separate-stderr ks --json=1 list
 	assert_equal "$stderr" "klp-shadow: error: option '--json' takes no argument (see --help)"
 	run --separate-stderr ks -o xml list
