@@ -83,8 +83,9 @@ static const char ks_doc[] =
 "    klp-shadow list                      # every type of every patch\n"
 "    klp-shadow -p list kpatch_fix/vmlinux\n"
 "    klp-shadow stat 90                   # id 90 and its owners\n"
-"    klp-shadow -o prometheus --write /var/lib/node_exporter/klp.prom \\\n"
-"        --interval 15 list               # for node_exporter\n"
+"    klp-shadow -o prometheus --interval 15 \\\n"
+"        --write /var/lib/prometheus/node-exporter/klp_shadow.prom \\\n"
+"        list                             # for node_exporter\n"
 "    klp-shadow gc orphans                # debug kernels only\n";
 
 static const struct argp_option ks_options[] = {
