@@ -76,7 +76,7 @@ struct ks_modstate {
 /*
  * What an owner line names:
  * KS_OWNER_LIVEPATCH	"<patch>/<object>", a patch object in the tree;
- * KS_OWNER_RETIRED	"<patch>/<object>" whose object is not in the tree
+ * KS_OWNER_RETIRED	"<patch>/<object>" whose patch is not in the tree
  *			but whose module is loaded and is a livepatch
  *			(kept by a forced transition);
  * KS_OWNER_OTHER	anything else: a klp_shadow_debug_register() holder

@@ -6,9 +6,11 @@
  * objects (listed types and klp_shadow_register()), and any name of up to
  * 111 bytes for klp_shadow_debug_register() (debug kernels). An owner is
  * read as a livepatch object only if it has that shape with two module
- * names and the object is in the tree, or its patch module is still loaded
- * and is a livepatch (taint K: a holder kept by a forced transition);
- * anything else is reported as it is, without module state.
+ * names and the object is in the tree, or its patch is gone from the tree
+ * while its module is still loaded and is a livepatch (taint K: a holder
+ * kept by a forced transition); anything else, "<patch>/<name>" of a patch
+ * in the tree without that object included, is reported as it is, without
+ * module state.
  *
  * Module state: the running kernel is asked through libkmod; a captured
  * tree (--sysfs-root) is read in <root>/module/<name>/ the same way.
@@ -19,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
+#include <unistd.h>
 #include <libkmod.h>
 #include "klp-shadow.h"
 
@@ -215,6 +218,13 @@ void ks_owner_parse(struct ks_ctx *ctx, const char *owner, struct ks_owner *own)
 	path = ks_path(ctx, "%s/%s/%s", KS_LIVEPATCH_DIR, own->patch, own->object);
 	if (ks_is_dir_path(path))
 		own->kind = KS_OWNER_LIVEPATCH;
+	free(path);
+	/* A patch in the tree lists all its objects: not one of them. */
+	path = ks_path(ctx, "%s/%s", KS_LIVEPATCH_DIR, own->patch);
+	if (own->kind == KS_OWNER_OTHER && !access(path, F_OK)) {
+		free(path);
+		return;
+	}
 	free(path);
 	ks_module_state(ctx, own->patch, &own->patch_state);
 	if (own->kind == KS_OWNER_OTHER) {
