@@ -16,6 +16,7 @@ PACKAGES=(
 	procps util-linux coreutils
 	shellcheck jq libkmod-dev pkg-config
 	prometheus prometheus-node-exporter curl strace	# the tool's output tests
+	bash-completion systemd	# completion tests, systemd-analyze verify of the units
 	clang libclang-rt-14-dev	# libFuzzer, ASan, UBSan for tests/fuzz
 )
 

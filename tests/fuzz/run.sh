@@ -37,7 +37,7 @@ build_fuzzer() {
 
 	kmod=$(pkg-config --cflags --libs libkmod) || return 1
 	mkdir -p "$OUT/obj"
-	for f in tree output modstate json_writer; do
+	for f in tree output prom agent modstate json_writer; do
 		"$CC" "${CFLAGS[@]}" -c -o "$OUT/obj/$f.o" "$TOOL/$f.c" || return 1
 		objs+=("$OUT/obj/$f.o")
 	done

@@ -3,6 +3,7 @@
  * json_writer.c - a small streaming JSON writer
  */
 
+#include <stddef.h>
 #include "json_writer.h"
 
 void jw_init(struct json_writer *w, FILE *f, bool pretty)
@@ -79,12 +80,57 @@ void jw_end_array(struct json_writer *w)
 	jw_close(w, ']');
 }
 
+/**
+ * jw_utf8_len() - the length of the UTF-8 sequence @p starts with
+ * @p:		NUL-terminated bytes
+ *
+ * Overlong forms, surrogates and code points past U+10FFFF are not valid.
+ *
+ * Return: 1 to 4, or 0 if @p does not start with a valid sequence.
+ */
+size_t jw_utf8_len(const unsigned char *p)
+{
+	unsigned int cp;
+	size_t len, i;
+
+	if (*p < 0x80)
+		return 1;
+	if (*p >= 0xc2 && *p <= 0xdf) {
+		len = 2;
+		cp = *p & 0x1f;
+	} else if (*p >= 0xe0 && *p <= 0xef) {
+		len = 3;
+		cp = *p & 0x0f;
+	} else if (*p >= 0xf0 && *p <= 0xf4) {
+		len = 4;
+		cp = *p & 0x07;
+	} else {
+		return 0;
+	}
+	for (i = 1; i < len; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (p[i] & 0x3f);
+	}
+	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+		return 0;
+	return len;
+}
+
+/*
+ * A string: control characters as \u00XX, and each byte that is not part
+ * of valid UTF-8 as the four characters \xHH, so the output is always
+ * valid UTF-8 and valid JSON.
+ */
 static void jw_quoted(struct json_writer *w, const char *s)
 {
 	const unsigned char *p;
+	size_t len;
 
 	fputc('"', w->f);
-	for (p = (const unsigned char *)s; *p; p++) {
+	for (p = (const unsigned char *)s; *p; p += len) {
+		len = 1;
 		switch (*p) {
 		case '"':
 			fputs("\\\"", w->f);
@@ -99,10 +145,17 @@ static void jw_quoted(struct json_writer *w, const char *s)
 			fputs("\\t", w->f);
 			break;
 		default:
-			if (*p < 0x20 || *p == 0x7f)
+			if (*p < 0x20 || *p == 0x7f) {
 				fprintf(w->f, "\\u%04x", *p);
-			else
-				fputc(*p, w->f);
+				break;
+			}
+			len = jw_utf8_len(p);
+			if (!len) {
+				fprintf(w->f, "\\\\x%02x", *p);
+				len = 1;
+			} else {
+				fwrite(p, 1, len, w->f);
+			}
 		}
 	}
 	fputc('"', w->f);

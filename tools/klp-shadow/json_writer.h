@@ -8,6 +8,7 @@
 #define KLP_SHADOW_JSON_WRITER_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 
 #define JW_MAX_DEPTH	16
@@ -32,5 +33,6 @@ void jw_int(struct json_writer *w, long long v);
 void jw_bool(struct json_writer *w, bool v);
 void jw_null(struct json_writer *w);
 void jw_finish(struct json_writer *w);
+size_t jw_utf8_len(const unsigned char *p);
 
 #endif /* KLP_SHADOW_JSON_WRITER_H */

@@ -11,14 +11,15 @@
 #include <argp.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <sysexits.h>
-#include <time.h>
 #include <unistd.h>
+#include "json_writer.h"
 #include "klp-shadow.h"
 
 #ifndef KS_VERSION
@@ -34,14 +35,26 @@ enum {
 	KS_OPT_USAGE,
 };
 
+/* The shortest --interval: a monitoring agent has no use for less. */
+#define KS_MIN_INTERVAL	0.1
+#define KS_MAX_INTERVAL	86400
+
+/* What --help, --usage and --version ask for, answered at the end. */
+enum ks_action {
+	KS_RUN,
+	KS_HELP,
+	KS_USAGE,
+	KS_SHOW_VERSION,
+};
+
 struct ks_opts {
 	struct ks_ctx ctx;
-	const char *write;
-	double interval;
-	long count;
+	struct ks_agent agent;
 	char **args;
 	int nr_args;
-	bool done;		/* --help, --usage or --version answered */
+	enum ks_action action;
+	const struct ks_cmd *cmd;
+	char *error;		/* why the command line is refused */
 };
 
 const char *argp_program_version = "klp-shadow " KS_VERSION;
@@ -55,22 +68,24 @@ static const char ks_doc[] =
 "  stat [ID...]      one block per type id, with its owners' modules\n"
 "  gc ID|orphans     collect an id's variables now, or those of ids\n"
 "                    nobody references (CONFIG_LIVEPATCH_SHADOW_DEBUG)\n"
-"  help              this help\n"
+"  help              this help (COMMAND help: that command's)\n"
 "  version           the version\n"
 "\n"
 "SELECTOR is PATCH[/OBJECT[/ID]], the shape of the sysfs path.\n"
 "\n"
 "Exit status: 0 success (also an empty result), 64 usage error, 66 a\n"
-"selector or id not found, 69 no livepatch or shadow_types support (or,\n"
-"for gc, no CONFIG_LIVEPATCH_SHADOW_DEBUG), 77 permission denied, 1\n"
-"anything else.\n"
+"selector or id not found (or a --sysfs-root that is not a sysfs tree),\n"
+"69 no livepatch or shadow_types support (or, for gc, no\n"
+"CONFIG_LIVEPATCH_SHADOW_DEBUG), 77 permission denied, 1 anything else\n"
+"(with --interval: the status of the last run).\n"
 "\n"
 "EXAMPLES:\n"
 "    klp-shadow list                      # every type of every patch\n"
 "    klp-shadow -p list kpatch_fix/vmlinux\n"
 "    klp-shadow stat 90                   # id 90 and its owners\n"
-"    klp-shadow -o prometheus --write /var/lib/node_exporter/klp.prom \\\n"
-"        --interval 15 list               # for node_exporter\n"
+"    klp-shadow -o prometheus --interval 15 \\\n"
+"        --write /var/lib/prometheus/node-exporter/klp_shadow.prom \\\n"
+"        list                             # for node_exporter\n"
 "    klp-shadow gc orphans                # debug kernels only\n";
 
 static const struct argp_option ks_options[] = {
@@ -83,18 +98,17 @@ static const struct argp_option ks_options[] = {
 	{ "write", KS_OPT_WRITE, "FILE", 0,
 	  "Write the output to FILE atomically (temporary file, fsync, rename)", 0 },
 	{ "interval", KS_OPT_INTERVAL, "SEC", 0,
-	  "Repeat every SEC seconds", 0 },
+	  "Repeat every SEC seconds (0.1 to 86400; list and stat)", 0 },
 	{ "count", KS_OPT_COUNT, "N", 0,
 	  "With --interval: stop after N runs", 0 },
 	{ "sysfs-root", KS_OPT_SYSFS_ROOT, "DIR", 0,
 	  "Read the captured tree DIR instead of /sys (default: $KLP_SHADOW_SYSFS or /sys)", 0 },
-	{ "help", '?', NULL, 0, "Give this help list", -1 },
+	{ "help", 'h', NULL, 0, "Give this help list", -1 },
+	{ NULL, '?', NULL, OPTION_HIDDEN, NULL, -1 },
 	{ "usage", KS_OPT_USAGE, NULL, 0, "Give a short usage message", -1 },
 	{ "version", 'V', NULL, 0, "Print program version", -1 },
 	{ 0 }
 };
-
-static bool ks_json_errors;
 
 static void ks_verror(struct ks_ctx *ctx, const char *fmt, va_list ap,
 		      bool json)
@@ -103,9 +117,10 @@ static void ks_verror(struct ks_ctx *ctx, const char *fmt, va_list ap,
 
 	if (vasprintf(&msg, fmt, ap) < 0)
 		return;
-	fprintf(stderr, "klp-shadow: error: %s\n", msg);
+	if (!ks_log_repeated(ctx, msg))
+		fprintf(stderr, "klp-shadow: error: %s\n", msg);
 	if (json)
-		ks_print_error_json(stdout, msg);
+		ks_print_error_json(ctx->out ?: stdout, msg);
 	free(msg);
 }
 
@@ -140,7 +155,7 @@ int ks_fatal(struct ks_ctx *ctx, int status, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	ks_verror(ctx, fmt, ap, ks_json_errors);
+	ks_verror(ctx, fmt, ap, ctx->format == KS_FORMAT_JSON);
 	va_end(ap);
 	return status;
 }
@@ -185,19 +200,67 @@ static int ks_parse_format(const char *s, struct ks_opts *o)
 /* argp parsers fail with a positive errno. */
 #define KS_ARGP_FAILED	EINVAL
 
-/* argp_error() without exiting (ARGP_NO_EXIT): the parse fails. */
+/* Refuse the command line for the reason @fmt says (reported at the end). */
 static error_t ks_usage(struct argp_state *state, const char *fmt, ...)
 {
+	struct ks_opts *o = state->input;
 	va_list ap;
-	char *msg;
 
+	if (o->error)
+		return KS_ARGP_FAILED;
 	va_start(ap, fmt);
-	if (vasprintf(&msg, fmt, ap) >= 0) {
-		argp_error(state, "%s", msg);
-		free(msg);
-	}
+	if (vasprintf(&o->error, fmt, ap) < 0)
+		o->error = NULL;
 	va_end(ap);
 	return KS_ARGP_FAILED;
+}
+
+/* Why argp refused the word @word (argp says nothing: ARGP_NO_ERRS). */
+static void ks_bad_word(struct ks_opts *o, const char *word)
+{
+	const struct argp_option *opt;
+	size_t len = strcspn(word, "=");
+	int ret;
+
+	if (o->error)
+		return;
+	if (word[0] == '-' && word[1] && strspn(word + 1, "0123456789") == strlen(word + 1)) {
+		if (asprintf(&o->error, "'%s': ids and counts are never negative", word) < 0)
+			o->error = NULL;
+		return;
+	}
+	/* A long option, or a unique prefix of one as getopt accepts. */
+	for (opt = ks_options; word[0] == '-' && word[1] == '-' && word[2] && opt->name;
+	     opt++) {
+		if (strlen(opt->name) < len - 2 || strncmp(opt->name, word + 2, len - 2))
+			continue;
+		if (opt->arg && !word[len]) {
+			if (asprintf(&o->error, "option '--%s' needs an argument %s",
+				     opt->name, opt->arg) < 0)
+				o->error = NULL;
+			return;
+		}
+		if (!opt->arg && word[len]) {
+			if (asprintf(&o->error, "option '--%s' takes no argument", opt->name) < 0)
+				o->error = NULL;
+			return;
+		}
+	}
+	if (word[0] == '-' && word[1] && word[1] != '-') {
+		/* A cluster of short options: the first one not known, or -o last. */
+		len = 1 + strspn(word + 1, "jphV?");
+		if (word[len] == 'o' && word[len + 1])
+			return;
+		if (word[len] == 'o')
+			ret = asprintf(&o->error, "option '-o' needs an argument");
+		else
+			ret = asprintf(&o->error, "unrecognized option '-%c'", word[len]);
+		if (ret < 0)
+			o->error = NULL;
+		return;
+	}
+	if (asprintf(&o->error, "unrecognized option '%s'", word) < 0)
+		o->error = NULL;
 }
 
 static error_t ks_parse_opt(int key, char *arg, struct argp_state *state)
@@ -215,43 +278,53 @@ static error_t ks_parse_opt(int key, char *arg, struct argp_state *state)
 		break;
 	case 'o':
 		if (ks_parse_format(arg, o))
-			return ks_usage(state, "unknown output format '%s'", arg);
+			return ks_usage(state,
+					"unknown output format '%s' (table, json or prometheus)",
+					arg);
 		break;
 	case KS_OPT_WRITE:
-		o->write = arg;
+		if (!*arg)
+			return ks_usage(state, "--write: empty file name");
+		o->agent.write = arg;
 		break;
 	case KS_OPT_INTERVAL:
 		errno = 0;
-		o->interval = strtod(arg, &end);
-		if (errno || *end || !(o->interval > 0) || o->interval > 86400)
-			return ks_usage(state, "invalid interval '%s'", arg);
+		o->agent.interval = strtod(arg, &end);
+		if (errno || end == arg || *end || !(o->agent.interval >= KS_MIN_INTERVAL) ||
+		    o->agent.interval > KS_MAX_INTERVAL)
+			return ks_usage(state, "invalid interval '%s': from %g to %d seconds",
+					arg, KS_MIN_INTERVAL, KS_MAX_INTERVAL);
 		break;
 	case KS_OPT_COUNT:
 		errno = 0;
-		o->count = strtol(arg, &end, 10);
-		if (errno || *end || o->count <= 0)
+		o->agent.count = strtol(arg, &end, 10);
+		if (errno || end == arg || *end || o->agent.count <= 0)
 			return ks_usage(state, "invalid count '%s'", arg);
 		break;
 	case KS_OPT_SYSFS_ROOT:
+		if (!*arg)
+			return ks_usage(state, "--sysfs-root: empty directory name");
 		o->ctx.root = arg;
 		break;
+	case 'h':
 	case '?':
-		argp_state_help(state, stdout, ARGP_HELP_STD_HELP);
-		o->done = true;
+		o->action = KS_HELP;
 		break;
 	case KS_OPT_USAGE:
-		argp_state_help(state, stdout, ARGP_HELP_USAGE);
-		o->done = true;
+		o->action = KS_USAGE;
 		break;
 	case 'V':
-		printf("%s\n", argp_program_version);
-		o->done = true;
+		o->action = KS_SHOW_VERSION;
 		break;
 	case ARGP_KEY_ARG:
 		o->args[o->nr_args++] = arg;
 		break;
+	case ARGP_KEY_ERROR:
+		if (state->next > 0 && state->next <= state->argc)
+			ks_bad_word(o, state->argv[state->next - 1]);
+		break;
 	case ARGP_KEY_END:
-		if (o->count && !o->interval)
+		if (o->agent.count && !o->agent.interval)
 			return ks_usage(state, "--count needs --interval");
 		break;
 	default:
@@ -317,6 +390,10 @@ static size_t ks_filter(struct ks_rows *rows,
 	size_t i;
 
 	kept.v = calloc(rows->n + 1, sizeof(*kept.v));
+	if (!kept.v) {
+		perror("klp-shadow");
+		exit(1);
+	}
 	kept.cap = rows->n + 1;
 	for (i = 0; i < rows->n; i++) {
 		if (keep(&rows->v[i], arg)) {
@@ -334,19 +411,29 @@ static bool ks_keep_selected(const struct ks_row *row, const void *arg)
 	return ks_row_selected(row, arg);
 }
 
-/* Is the patch (and object) of @sel in the tree, listing types or not? */
-static bool ks_selector_exists(struct ks_ctx *ctx, const struct ks_selector *sel)
+/*
+ * Does @sel name a patch directory (and an object directory in it, not a
+ * function "<function,sympos>" nor a file)? Return 0 or 66 (reported).
+ */
+static int ks_selector_check(struct ks_ctx *ctx, const char *s,
+			     const struct ks_selector *sel)
 {
 	char *path;
-	bool ret;
+	bool dir, exists;
 
 	if (sel->object)
 		path = ks_path(ctx, "%s/%s/%s", KS_LIVEPATCH_DIR, sel->patch, sel->object);
 	else
 		path = ks_path(ctx, "%s/%s", KS_LIVEPATCH_DIR, sel->patch);
-	ret = !access(path, F_OK);
+	dir = ks_is_dir_path(path);
+	exists = !access(path, F_OK);
 	free(path);
-	return ret;
+	if (!exists)
+		return ks_fatal(ctx, EX_NOINPUT, "%s: not found", s);
+	if (!dir || (sel->object && strchr(sel->object, ',')))
+		return ks_fatal(ctx, EX_NOINPUT, "%s: not found: not a %s directory", s,
+				sel->object ? "livepatch object" : "livepatch");
+	return 0;
 }
 
 static int ks_do_list(struct ks_ctx *ctx, FILE *out, int argc, char **argv)
@@ -364,8 +451,8 @@ static int ks_do_list(struct ks_ctx *ctx, FILE *out, int argc, char **argv)
 	}
 	ret = ks_read_tree(ctx, &rows);
 	if (!ret && argc) {
-		if (!ks_filter(&rows, ks_keep_selected, &sel) &&
-		    (sel.has_id || !ks_selector_exists(ctx, &sel)))
+		ret = ks_selector_check(ctx, argv[0], &sel);
+		if (!ret && !ks_filter(&rows, ks_keep_selected, &sel) && sel.has_id)
 			ret = ks_fatal(ctx, EX_NOINPUT, "%s: not found", argv[0]);
 	}
 	if (!ret)
@@ -403,6 +490,8 @@ static int ks_do_stat(struct ks_ctx *ctx, FILE *out, int argc, char **argv)
 	if (ctx->format == KS_FORMAT_PROMETHEUS)
 		return ks_fatal(ctx, EX_USAGE, "prometheus output is made by list, not stat");
 	ids.v = calloc(argc + 1, sizeof(*ids.v));
+	if (!ids.v)
+		return ks_fatal(ctx, 1, "%s", strerror(ENOMEM));
 	for (i = 0; i < argc; i++) {
 		if (!ks_parse_id(argv[i], &ids.v[ids.n++])) {
 			free(ids.v);
@@ -426,65 +515,118 @@ static int ks_do_stat(struct ks_ctx *ctx, FILE *out, int argc, char **argv)
 	return ret;
 }
 
+/* What the debugfs types file says of the ids gc is asked about. */
+struct ks_gc_count {
+	bool found;		/* the id is in the registry */
+	unsigned long long live;
+};
+
 /*
- * Live variables of @what ("<id>" or "orphans": ids without a reference)
- * from the debugfs types file, or -1 if it cannot be read.
+ * Count the live variables of @what ("<id>" or "orphans": ids without a
+ * reference) in the debugfs types file, read strictly: its header, then
+ * "id name refcount live bytes" lines. Return 0 or the status of an error
+ * (reported): gc never counts from a file it cannot trust.
  */
-static long long ks_gc_live(struct ks_ctx *ctx, const char *what)
+static int ks_gc_count(struct ks_ctx *ctx, const char *what,
+		       struct ks_gc_count *c)
 {
-	unsigned long long id, ref, live, bytes, total = 0;
-	char *path, *line = NULL, name[256];
+	static const char head[] = "id name refcount live bytes\n";
+	unsigned long long id = 0, v[5];
 	bool orphans = !strcmp(what, "orphans");
+	char *path, *line = NULL, *field, *save;
 	size_t size = 0;
+	int i, nr = 0, ret = 0;
 	FILE *f;
 
+	memset(c, 0, sizeof(*c));
+	if (!orphans)
+		ks_parse_id(what, &id);
 	path = ks_path(ctx, "%s/types", KS_DEBUGFS_DIR);
 	f = fopen(path, "re");
-	free(path);
-	if (!f)
-		return -1;
-	while (getline(&line, &size, f) > 0) {
-		if (sscanf(line, "%llu %255s %llu %llu %llu", &id, name, &ref,
-			   &live, &bytes) != 5)
-			continue;
-		if (orphans ? !ref : id == strtoull(what, NULL, 10))
-			total += live;
+	if (!f) {
+		ret = ks_fatal(ctx, errno == EACCES || errno == EPERM ? EX_NOPERM : 1,
+			       "%s: %s", path, strerror(errno));
+		free(path);
+		return ret;
 	}
+	while (!ret && getline(&line, &size, f) > 0) {
+		nr++;
+		if (nr == 1) {
+			if (strcmp(line, head))
+				ret = ks_fatal(ctx, 1, "%s:1: not the header '%.*s'", path,
+					       (int)strlen(head) - 1, head);
+			continue;
+		}
+		line[strcspn(line, "\n")] = '\0';
+		for (i = 0, field = strtok_r(line, " ", &save); field && i < 5;
+		     i++, field = strtok_r(NULL, " ", &save)) {
+			if (i != 1 && !ks_parse_id(field, &v[i]))
+				break;
+		}
+		if (i != 5 || field) {
+			ret = ks_fatal(ctx, 1, "%s:%d: malformed line", path, nr);
+			break;
+		}
+		if (orphans ? !v[2] : v[0] == id) {
+			c->found = true;
+			c->live += v[3];
+		}
+	}
+	if (!ret && ferror(f))
+		ret = ks_fatal(ctx, 1, "%s: %s", path, strerror(errno));
+	else if (!ret && !nr)
+		ret = ks_fatal(ctx, 1, "%s: empty, not the registry's types", path);
 	free(line);
 	fclose(f);
-	return total;
+	free(path);
+	return ret;
 }
 
 static void ks_gc_report(struct ks_ctx *ctx, FILE *out, const char *what,
-			 long long before, long long after)
+			 unsigned long long collected)
 {
-	bool known = before >= 0 && after >= 0;
+	if (ctx->format == KS_FORMAT_JSON)
+		fprintf(out, "{\"gc\":\"%s\",\"collected\":%llu}\n", what, collected);
+	else
+		fprintf(out, "gc %s: %llu variables collected\n", what, collected);
+}
 
-	if (ctx->format == KS_FORMAT_JSON) {
-		fprintf(out, "{\"gc\":\"%s\",\"collected\":", what);
-		if (known)
-			fprintf(out, "%lld}\n", before > after ? before - after : 0);
-		else
-			fputs("null}\n", out);
-	} else if (known) {
-		fprintf(out, "gc %s: %lld variables collected\n", what,
-			before > after ? before - after : 0);
-	} else {
-		fprintf(out, "gc %s: done\n", what);
-	}
+/*
+ * Write @what to the knob. On debugfs the write is the request; in a
+ * captured tree the knob is a plain file, emptied first so that it holds
+ * the last request only.
+ */
+static int ks_gc_write(const char *path, const char *what)
+{
+	struct statfs sfs;
+	int fd, err = 0;
+
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno;
+	if (!fstatfs(fd, &sfs) && sfs.f_type != DEBUGFS_MAGIC && ftruncate(fd, 0))
+		err = errno;
+	if (!err && dprintf(fd, "%s\n", what) < 0)
+		err = errno;
+	if (close(fd) && !err)
+		err = errno;
+	return err;
 }
 
 static int ks_do_gc(struct ks_ctx *ctx, FILE *out, int argc, char **argv)
 {
+	struct ks_gc_count before, after;
 	unsigned long long id;
-	long long before;
 	char *path;
-	int fd, err;
+	int err;
 
 	if (argc != 1 || (strcmp(argv[0], "orphans") && !ks_parse_id(argv[0], &id)))
 		return ks_fatal(ctx, EX_USAGE, "gc takes one ID or 'orphans'");
 	if (ctx->format == KS_FORMAT_PROMETHEUS)
 		return ks_fatal(ctx, EX_USAGE, "prometheus output is made by list, not gc");
+	err = ks_check_root(ctx);
+	if (err)
+		return err;
 
 	path = ks_path(ctx, "%s/gc", KS_DEBUGFS_DIR);
 	if (access(path, F_OK)) {
@@ -499,14 +641,14 @@ static int ks_do_gc(struct ks_ctx *ctx, FILE *out, int argc, char **argv)
 		free(path);
 		return err;
 	}
-	before = ks_gc_live(ctx, argv[0]);
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	err = fd < 0 ? errno : 0;
-	if (fd >= 0) {
-		if (dprintf(fd, "%s\n", argv[0]) < 0)
-			err = errno;
-		close(fd);
+	err = ks_gc_count(ctx, argv[0], &before);
+	if (!err && !before.found && strcmp(argv[0], "orphans"))
+		err = ks_fatal(ctx, EX_NOINPUT, "id %s: not found", argv[0]);
+	if (err) {
+		free(path);
+		return err;
 	}
+	err = ks_gc_write(path, argv[0]);
 	if (err == EACCES || err == EPERM)
 		err = ks_fatal(ctx, EX_NOPERM, "%s: %s", path, strerror(err));
 	else if (err == EINVAL && strcmp(argv[0], "orphans"))
@@ -514,34 +656,45 @@ static int ks_do_gc(struct ks_ctx *ctx, FILE *out, int argc, char **argv)
 	else if (err)
 		err = ks_fatal(ctx, 1, "%s: %s", path, strerror(err));
 	else
-		ks_gc_report(ctx, out, argv[0], before, ks_gc_live(ctx, argv[0]));
+		err = ks_gc_count(ctx, argv[0], &after);
+	if (!err)
+		ks_gc_report(ctx, out, argv[0],
+			     before.live > after.live ? before.live - after.live : 0);
 	free(path);
 	return err;
-}
-
-static int ks_do_help(struct ks_ctx *ctx, FILE *out, int argc, char **argv)
-{
-	argp_help(&ks_argp, out, ARGP_HELP_STD_HELP, "klp-shadow");
-	return 0;
-}
-
-static int ks_do_version(struct ks_ctx *ctx, FILE *out, int argc, char **argv)
-{
-	fprintf(out, "%s\n", argp_program_version);
-	return 0;
 }
 
 struct ks_cmd {
 	const char *name;
 	int (*fn)(struct ks_ctx *ctx, FILE *out, int argc, char **argv);
+	const char *usage;
+	bool repeats;		/* --interval and --count apply */
 };
 
+static int ks_do_help(struct ks_ctx *ctx, FILE *out, int argc, char **argv);
+static int ks_do_version(struct ks_ctx *ctx, FILE *out, int argc, char **argv);
+
 static const struct ks_cmd ks_cmds[] = {
-	{ "list", ks_do_list },
-	{ "stat", ks_do_stat },
-	{ "gc", ks_do_gc },
-	{ "help", ks_do_help },
-	{ "version", ks_do_version },
+	{ "list", ks_do_list,
+	  "Usage: klp-shadow [OPTION...] list [SELECTOR]\n"
+	  "One row per patch, object and shadow type; SELECTOR is\n"
+	  "PATCH[/OBJECT[/ID]], a patch or object directory (or a type) in\n"
+	  "/sys/kernel/livepatch. Formats: table, json, prometheus.\n", true },
+	{ "stat", ks_do_stat,
+	  "Usage: klp-shadow [OPTION...] stat [ID...]\n"
+	  "One block per type id (every id, or those named), with the state\n"
+	  "of each owner's modules. Formats: table, json.\n", true },
+	{ "gc", ks_do_gc,
+	  "Usage: klp-shadow [OPTION...] gc ID|orphans\n"
+	  "Collect the variables of ID now, or those of every id nobody\n"
+	  "references, through /sys/kernel/debug/livepatch/shadow/gc\n"
+	  "(CONFIG_LIVEPATCH_SHADOW_DEBUG). Runs once: no --interval.\n", false },
+	{ "help", ks_do_help,
+	  "Usage: klp-shadow help [COMMAND]\n"
+	  "The help, or that of COMMAND.\n", false },
+	{ "version", ks_do_version,
+	  "Usage: klp-shadow version\n"
+	  "The version.\n", false },
 };
 
 #define KS_NR_CMDS	ARRAY_SIZE(ks_cmds)
@@ -574,126 +727,172 @@ static const struct ks_cmd *ks_find_cmd(struct ks_ctx *ctx, const char *word,
 	return NULL;
 }
 
-/* ---- output: stdout or a file replaced atomically ---- */
+/* ---- help and version: text, or JSON in JSON mode ---- */
 
-static FILE *ks_open_out(struct ks_ctx *ctx, const char *file, char **tmp)
+static void ks_print_doc(struct ks_ctx *ctx, FILE *out, const char *key,
+			 const char *text)
 {
-	char *copy = strdup(file);
-	FILE *f;
-	int fd;
+	struct json_writer w;
 
-	if (asprintf(tmp, "%s/.klp-shadow.XXXXXX", dirname(copy)) < 0)
-		*tmp = NULL;
-	free(copy);
-	fd = *tmp ? mkstemp(*tmp) : -1;
-	f = fd >= 0 && !fchmod(fd, 0644) ? fdopen(fd, "w") : NULL;
-	if (!f) {
-		int err = errno;
-
-		ks_fatal(ctx, err == EACCES || err == EPERM ? EX_NOPERM : 1,
-			 "%s: cannot create a temporary file beside it: %s", file,
-			 strerror(err));
-		if (fd >= 0) {
-			close(fd);
-			unlink(*tmp);
-		}
-		free(*tmp);
-		return NULL;
+	if (ctx->format != KS_FORMAT_JSON) {
+		fputs(text, out);
+		return;
 	}
-	return f;
+	jw_init(&w, out, ctx->pretty);
+	jw_start_object(&w);
+	jw_key(&w, key);
+	jw_string(&w, text);
+	jw_end_object(&w);
+	jw_finish(&w);
 }
 
-static int ks_close_out(struct ks_ctx *ctx, FILE *f, const char *file, char *tmp)
+/* The argp help (or usage) as a string to free. */
+static char *ks_argp_text(unsigned int flags)
 {
-	int err = 0, dfd;
-	char *copy;
+	char *text = NULL;
+	size_t size;
+	FILE *f;
 
-	if (fflush(f) || fsync(fileno(f)))
-		err = errno;
-	if (fclose(f) && !err)
-		err = errno;
-	if (!err && rename(tmp, file))
-		err = errno;
-	if (err) {
-		unlink(tmp);
-		free(tmp);
-		return ks_fatal(ctx, err == EACCES || err == EPERM ? EX_NOPERM : 1,
-				"%s: %s", file, strerror(err));
+	f = open_memstream(&text, &size);
+	if (!f)
+		return NULL;
+	argp_help(&ks_argp, f, flags, "klp-shadow");
+	fclose(f);
+	return text;
+}
+
+static int ks_do_help(struct ks_ctx *ctx, FILE *out, int argc, char **argv)
+{
+	const struct ks_cmd *cmd;
+	char *text;
+	int err = 0;
+
+	if (argc > 1)
+		return ks_fatal(ctx, EX_USAGE, "help takes at most one COMMAND");
+	if (argc) {
+		cmd = ks_find_cmd(ctx, argv[0], &err);
+		if (!cmd)
+			return err;
+		ks_print_doc(ctx, out, "help", cmd->usage);
+		return 0;
 	}
-	copy = strdup(file);
-	dfd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd >= 0) {
-		fsync(dfd);
-		close(dfd);
-	}
-	free(copy);
-	free(tmp);
+	text = ks_argp_text(ARGP_HELP_STD_HELP);
+	if (!text)
+		return ks_fatal(ctx, 1, "%s", strerror(ENOMEM));
+	ks_print_doc(ctx, out, "help", text);
+	free(text);
 	return 0;
 }
 
-static int ks_run_once(struct ks_opts *o, const struct ks_cmd *cmd)
+static int ks_do_version(struct ks_ctx *ctx, FILE *out, int argc, char **argv)
 {
-	FILE *out = stdout;
-	char *tmp = NULL;
-	int ret;
+	struct json_writer w;
 
-	if (o->write) {
-		out = ks_open_out(&o->ctx, o->write, &tmp);
-		if (!out)
-			return o->ctx.status ?: 1;
+	if (argc)
+		return ks_fatal(ctx, EX_USAGE, "version takes no argument");
+	if (ctx->format != KS_FORMAT_JSON) {
+		fprintf(out, "%s\n", argp_program_version);
+		return 0;
 	}
-	ret = cmd->fn(&o->ctx, out, o->nr_args - 1, o->args + 1);
-	if (o->write) {
-		if (ret) {
-			fclose(out);
-			unlink(tmp);
-			free(tmp);
-		} else {
-			ret = ks_close_out(&o->ctx, out, o->write, tmp);
-		}
-	} else {
-		fflush(stdout);
-	}
-	return ret;
+	jw_init(&w, out, ctx->pretty);
+	jw_start_object(&w);
+	jw_key(&w, "version");
+	jw_string(&w, KS_VERSION);
+	jw_end_object(&w);
+	jw_finish(&w);
+	return 0;
 }
 
-static void ks_sleep(double sec)
-{
-	struct timespec ts = {
-		.tv_sec = (time_t)sec,
-		.tv_nsec = (long)((sec - (time_t)sec) * 1e9),
-	};
+/* ---- running a command ---- */
 
-	while (nanosleep(&ts, &ts) && errno == EINTR)
-		;
+static int ks_run_cmd(struct ks_ctx *ctx, FILE *out, void *arg)
+{
+	struct ks_opts *o = arg;
+
+	return o->cmd->fn(ctx, out, o->nr_args - 1, o->args + 1);
+}
+
+/* help, version and COMMAND help: printed once on stdout, checked. */
+static int ks_answer(struct ks_opts *o, const struct ks_cmd *cmd, int argc,
+		     char **argv)
+{
+	char *text;
+	int ret = 0;
+
+	if (cmd) {
+		ret = cmd->fn(&o->ctx, stdout, argc, argv);
+	} else if (o->action == KS_SHOW_VERSION) {
+		ret = ks_do_version(&o->ctx, stdout, 0, NULL);
+	} else if (o->action == KS_HELP) {
+		ret = ks_do_help(&o->ctx, stdout, 0, NULL);
+	} else {
+		text = ks_argp_text(ARGP_HELP_USAGE);
+		if (text)
+			ks_print_doc(&o->ctx, stdout, "usage", text);
+		else
+			ret = ks_fatal(&o->ctx, 1, "%s", strerror(ENOMEM));
+		free(text);
+	}
+	if (fflush(stdout) || ferror(stdout)) {
+		fprintf(stderr, "klp-shadow: error: stdout: %s\n", strerror(errno ?: EIO));
+		return 1;
+	}
+	return ret;
 }
 
 static int ks_main(struct ks_opts *o)
 {
 	const struct ks_cmd *cmd;
 	int ret = 0;
-	long n;
 
+	if (o->action != KS_RUN)
+		return ks_answer(o, NULL, 0, NULL);
 	if (!o->nr_args)
 		return ks_fatal(&o->ctx, EX_USAGE, "no command (see --help)");
 	cmd = ks_find_cmd(&o->ctx, o->args[0], &ret);
 	if (!cmd)
 		return ret;
-	if (o->ctx.format == KS_FORMAT_PROMETHEUS && cmd->fn != ks_do_list &&
-	    cmd->fn != ks_do_help && cmd->fn != ks_do_version)
+	if (cmd->fn == ks_do_help || cmd->fn == ks_do_version)
+		return ks_answer(o, cmd, o->nr_args - 1, o->args + 1);
+	/* COMMAND help: what help COMMAND prints. */
+	if (o->nr_args == 2 && !strcmp(o->args[1], "help"))
+		return ks_answer(o, ks_find_cmd(&o->ctx, "help", &ret), 1, o->args);
+	if (o->ctx.format == KS_FORMAT_PROMETHEUS && cmd->fn != ks_do_list)
 		return ks_fatal(&o->ctx, EX_USAGE, "prometheus output is made by list only");
-	if (o->interval)
+	if (!cmd->repeats && o->agent.interval)
+		return ks_fatal(&o->ctx, EX_USAGE,
+				"%s runs once: --interval and --count are for list and stat",
+				cmd->name);
+	if (o->agent.interval)
 		o->ctx.pretty = false;
-	for (n = 1;; n++) {
-		ret = ks_run_once(o, cmd);
-		if (ret || !o->interval || (o->count && n >= o->count))
-			break;
-		if (!o->write && o->ctx.format == KS_FORMAT_TABLE)
-			putchar('\n');
-		ks_sleep(o->interval);
-	}
+	o->agent.pass = ks_run_cmd;
+	o->agent.arg = o;
+	o->cmd = cmd;
+	ret = ks_agent_run(&o->ctx, &o->agent);
 	ks_module_state_done();
-	return ret ?: o->ctx.status;
+	return ret;
+}
+
+/*
+ * Is JSON asked for anywhere on the command line? A refused command line
+ * is reported as JSON then, even if argp stopped before the option.
+ */
+static bool ks_wants_json(int argc, char **argv)
+{
+	int i;
+
+	for (i = 1; i < argc && strcmp(argv[i], "--"); i++) {
+		const char *w = argv[i];
+
+		if (!strcmp(w, "--json") || !strcmp(w, "--pretty") ||
+		    !strcmp(w, "--output=json") || !strcmp(w, "-ojson") ||
+		    ((!strcmp(w, "-o") || !strcmp(w, "--output")) && i + 1 < argc &&
+		     !strcmp(argv[i + 1], "json")) ||
+		    (w[0] == '-' && w[1] && w[1] != '-' &&
+		     strspn(w + 1, "jp") == strlen(w + 1)))
+			return true;
+	}
+	return false;
 }
 
 int main(int argc, char **argv)
@@ -706,15 +905,18 @@ int main(int argc, char **argv)
 	if (!o.args)
 		return 1;
 	o.ctx.root = env && *env ? env : KS_DEFAULT_ROOT;
-	argp_err_exit_status = EX_USAGE;
-	err = argp_parse(&ks_argp, argc, argv, ARGP_NO_HELP | ARGP_NO_EXIT, NULL, &o);
-	ks_json_errors = o.ctx.format == KS_FORMAT_JSON;
+	err = argp_parse(&ks_argp, argc, argv,
+			 ARGP_NO_HELP | ARGP_NO_EXIT | ARGP_NO_ERRS, NULL, &o);
 	if (err) {
-		err = ks_fatal(&o.ctx, EX_USAGE, "invalid arguments (see --help)");
-	} else if (!o.done) {
+		if (ks_wants_json(argc, argv))
+			o.ctx.format = KS_FORMAT_JSON;
+		err = ks_fatal(&o.ctx, EX_USAGE, "%s (see --help)",
+			       o.error ?: "invalid arguments");
+	} else {
 		o.ctx.real_sysfs = !strcmp(o.ctx.root, KS_DEFAULT_ROOT);
 		err = ks_main(&o);
 	}
+	free(o.error);
 	free(o.args);
 	return err;
 }

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * output.c - print what was read: list (one row per patch, object and
- * type) and stat (one block per id) as a table or JSON, and list in the
- * Prometheus text exposition format. The JSON keys and the metric names
- * are a stable interface, documented in klp-shadow.8.
+ * type) and stat (one block per id) as a table or JSON (prom.c prints the
+ * Prometheus format). The JSON keys are a stable interface, documented in
+ * klp-shadow.8. Whatever bytes the tree holds, the output is valid UTF-8:
+ * JSON through json_writer.c, tables through ks_text().
  */
 
 #define _GNU_SOURCE
@@ -11,6 +12,36 @@
 #include <string.h>
 #include "json_writer.h"
 #include "klp-shadow.h"
+
+/**
+ * ks_text() - @s for a terminal: control characters and bytes that are not
+ * valid UTF-8 as the text \xHH
+ * @s:		the text
+ *
+ * Return: a copy to free.
+ */
+static char *ks_text(const char *s)
+{
+	const unsigned char *p;
+	char *out, *q;
+	size_t len;
+
+	out = malloc(4 * strlen(s) + 1);
+	if (!out)
+		return NULL;
+	for (p = (const unsigned char *)s, q = out; *p; p += len) {
+		len = *p < 0x20 || *p == 0x7f ? 0 : jw_utf8_len(p);
+		if (!len) {
+			q += sprintf(q, "\\x%02x", *p);
+			len = 1;
+		} else {
+			memcpy(q, p, len);
+			q += len;
+		}
+	}
+	*q = '\0';
+	return out;
+}
 
 /* ---- list ---- */
 
@@ -36,6 +67,8 @@ static char *ks_owners_str(const struct ks_row *row, const char *sep)
 	size_t i, len = 1;
 	char *s;
 
+	char *t;
+
 	if (!row->owners_ok)
 		return strdup("?");
 	if (!row->nr_owners)
@@ -48,16 +81,18 @@ static char *ks_owners_str(const struct ks_row *row, const char *sep)
 			strcat(s, sep);
 		strcat(s, row->owners[i]);
 	}
-	return s;
+	t = s ? ks_text(s) : NULL;
+	free(s);
+	return t;
 }
 
 static void ks_list_cells(const struct ks_row *row, char **cells)
 {
-	cells[0] = strdup(row->patch);
-	cells[1] = strdup(row->object);
+	cells[0] = ks_text(row->patch);
+	cells[1] = ks_text(row->object);
 	if (asprintf(&cells[2], "%llu", row->id) < 0)
 		cells[2] = NULL;
-	cells[3] = strdup(!row->name ? "?" : *row->name ? row->name : "-");
+	cells[3] = ks_text(!row->name ? "?" : *row->name ? row->name : "-");
 	cells[4] = ks_num_str(&row->refcount);
 	cells[5] = ks_num_str(&row->live);
 	cells[6] = ks_num_str(&row->bytes);
@@ -159,110 +194,6 @@ static void ks_list_json(struct ks_ctx *ctx, FILE *f, struct ks_rows *rows)
 	jw_finish(&w);
 }
 
-/* ---- Prometheus ---- */
-
-/* A label value: backslash, double quote and newline escaped. */
-static void ks_prom_label(FILE *f, const char *key, const char *val, bool last)
-{
-	fprintf(f, "%s=\"", key);
-	for (; *val; val++) {
-		if (*val == '\\' || *val == '"')
-			fprintf(f, "\\%c", *val);
-		else if (*val == '\n')
-			fputs("\\n", f);
-		else
-			fputc(*val, f);
-	}
-	fputs(last ? "\"}" : "\",", f);
-}
-
-static void ks_prom_series(FILE *f, const char *metric, const struct ks_row *row,
-			   unsigned long long val)
-{
-	char id[24];
-
-	snprintf(id, sizeof(id), "%llu", row->id);
-	fprintf(f, "%s{", metric);
-	ks_prom_label(f, "id", id, false);
-	ks_prom_label(f, "name", row->name ?: "", false);
-	ks_prom_label(f, "object", row->object, false);
-	ks_prom_label(f, "patch", row->patch, true);
-	fprintf(f, " %llu\n", val);
-}
-
-enum ks_prom_field { KS_BYTES, KS_LIVE, KS_OWNERS, KS_READ_ERRORS, KS_REFCOUNT, KS_TYPES };
-
-struct ks_prom_family {
-	const char *name;
-	const char *help;
-	enum ks_prom_field field;
-};
-
-/* Sorted by name: the output is sorted by family, then by series. */
-static const struct ks_prom_family ks_prom_families[] = {
-	{ "klp_shadow_bytes",
-	  "Bytes of shadow data held by the variables of the type's id.", KS_BYTES },
-	{ "klp_shadow_live_variables",
-	  "Shadow variables with the type's id alive now.", KS_LIVE },
-	{ "klp_shadow_owners",
-	  "Holders of references on the type's id.", KS_OWNERS },
-	{ "klp_shadow_read_errors",
-	  "Files klp-shadow could not read or parse in this run.", KS_READ_ERRORS },
-	{ "klp_shadow_refcount",
-	  "References held on the type's id by all patches and objects.", KS_REFCOUNT },
-	{ "klp_shadow_types",
-	  "Shadow types listed by livepatch objects.", KS_TYPES },
-};
-
-static bool ks_prom_value(const struct ks_row *row, enum ks_prom_field field,
-			  unsigned long long *val)
-{
-	const struct ks_num *num;
-
-	switch (field) {
-	case KS_BYTES:
-		num = &row->bytes;
-		break;
-	case KS_LIVE:
-		num = &row->live;
-		break;
-	case KS_REFCOUNT:
-		num = &row->refcount;
-		break;
-	case KS_OWNERS:
-		*val = row->nr_owners;
-		return row->owners_ok;
-	default:
-		return false;
-	}
-	*val = num->val;
-	return num->ok;
-}
-
-static void ks_list_prometheus(struct ks_ctx *ctx, FILE *f, struct ks_rows *rows)
-{
-	unsigned long long val;
-	size_t i, fam;
-
-	for (fam = 0; fam < ARRAY_SIZE(ks_prom_families); fam++) {
-		const struct ks_prom_family *pf = &ks_prom_families[fam];
-
-		fprintf(f, "# HELP %s %s\n# TYPE %s gauge\n", pf->name, pf->help, pf->name);
-		if (pf->field == KS_READ_ERRORS) {
-			fprintf(f, "%s %u\n", pf->name, ctx->errors);
-			continue;
-		}
-		if (pf->field == KS_TYPES) {
-			fprintf(f, "%s %zu\n", pf->name, rows->n);
-			continue;
-		}
-		for (i = 0; i < rows->n; i++) {
-			if (ks_prom_value(&rows->v[i], pf->field, &val))
-				ks_prom_series(f, pf->name, &rows->v[i], val);
-		}
-	}
-}
-
 /**
  * ks_print_list() - print the list command's rows in the chosen format
  * @ctx:	the run
@@ -279,7 +210,7 @@ void ks_print_list(struct ks_ctx *ctx, FILE *f, struct ks_rows *rows)
 		ks_list_json(ctx, f, rows);
 		break;
 	case KS_FORMAT_PROMETHEUS:
-		ks_list_prometheus(ctx, f, rows);
+		ks_print_prom(ctx, f, rows);
 		break;
 	}
 }
@@ -337,33 +268,43 @@ static void ks_stat_fill(struct ks_stat *st)
 	}
 }
 
-/* Split "<patch>/<object>" at its first slash. */
-static void ks_owner_split(const char *owner, char *patch, size_t size,
-			   const char **object)
+/* "P live, refcount 1", "P not loaded" or "P state unknown". */
+static void ks_table_modstate(FILE *f, const char *name,
+			      const struct ks_modstate *st, bool refcnt)
 {
-	const char *slash = strchr(owner, '/');
-	size_t len = slash ? (size_t)(slash - owner) : strlen(owner);
+	char *t = ks_text(name);
 
-	snprintf(patch, size, "%.*s", (int)len, owner);
-	*object = slash ? slash + 1 : "";
+	if (!st->known)
+		fprintf(f, "%s state unknown", t);
+	else if (!st->loaded)
+		fprintf(f, "%s not loaded", t);
+	else if (!refcnt)
+		fprintf(f, "%s loaded", t);
+	else if (st->refcnt < 0)
+		fprintf(f, "%s %s, refcount ?", t, st->initstate[0] ? st->initstate : "?");
+	else
+		fprintf(f, "%s %s, refcount %ld", t,
+			st->initstate[0] ? st->initstate : "?", st->refcnt);
+	free(t);
 }
 
 static void ks_stat_table_owner(struct ks_ctx *ctx, FILE *f, const char *owner)
 {
-	struct ks_modstate lp, target;
-	const char *object;
-	char patch[256];
+	struct ks_owner own;
+	char *t = ks_text(owner);
 
-	ks_owner_split(owner, patch, sizeof(patch), &object);
-	ks_module_state(ctx, patch, &lp);
-	ks_module_state(ctx, object, &target);
-	fprintf(f, "\towner %s: livepatch %s ", owner, patch);
-	if (lp.loaded)
-		fprintf(f, "%s, refcount %ld", lp.initstate[0] ? lp.initstate : "?",
-			lp.refcnt);
-	else
-		fputs("not loaded", f);
-	fprintf(f, "; target %s %s\n", object, target.loaded ? "loaded" : "not loaded");
+	ks_owner_parse(ctx, owner, &own);
+	fprintf(f, "\towner %s: ", t);
+	free(t);
+	if (own.kind == KS_OWNER_OTHER) {
+		fputs("not a livepatch object (a debug registration)\n", f);
+		return;
+	}
+	fputs(own.kind == KS_OWNER_RETIRED ? "retired livepatch " : "livepatch ", f);
+	ks_table_modstate(f, own.patch, &own.patch_state, true);
+	fputs("; target ", f);
+	ks_table_modstate(f, own.object, &own.target_state, false);
+	fputc('\n', f);
 }
 
 static void ks_stat_table(struct ks_ctx *ctx, FILE *f, struct ks_stat *st)
@@ -371,8 +312,9 @@ static void ks_stat_table(struct ks_ctx *ctx, FILE *f, struct ks_stat *st)
 	char *s;
 	size_t i;
 
-	fprintf(f, "id %llu\n\tname %s\n", st->id,
-		!st->name ? "?" : *st->name ? st->name : "-");
+	s = ks_text(!st->name ? "?" : *st->name ? st->name : "-");
+	fprintf(f, "id %llu\n\tname %s\n", st->id, s);
+	free(s);
 	s = ks_num_str(st->refcount);
 	fprintf(f, "\trefcount %s\n", s);
 	free(s);
@@ -383,9 +325,13 @@ static void ks_stat_table(struct ks_ctx *ctx, FILE *f, struct ks_stat *st)
 	fprintf(f, "\tbytes %s\n", s);
 	free(s);
 	fputs("\tlisted by", f);
-	for (i = 0; i < st->nr_rows; i++)
-		fprintf(f, "%s%s/%s", i ? ", " : " ", st->rows[i]->patch,
-			st->rows[i]->object);
+	for (i = 0; i < st->nr_rows; i++) {
+		char *p = ks_text(st->rows[i]->patch), *o = ks_text(st->rows[i]->object);
+
+		fprintf(f, "%s%s/%s", i ? ", " : " ", p, o);
+		free(p);
+		free(o);
+	}
 	fputc('\n', f);
 	if (!st->owners) {
 		fputs("\towners ?\n", f);
@@ -397,40 +343,61 @@ static void ks_stat_table(struct ks_ctx *ctx, FILE *f, struct ks_stat *st)
 		ks_stat_table_owner(ctx, f, st->owners->owners[i]);
 }
 
+static const char * const ks_owner_kinds[] = {
+	[KS_OWNER_LIVEPATCH] = "livepatch",
+	[KS_OWNER_RETIRED] = "retired",
+	[KS_OWNER_OTHER] = "other",
+};
+
+static void jw_loaded(struct json_writer *w, const struct ks_modstate *st)
+{
+	jw_key(w, "loaded");
+	if (st->known)
+		jw_bool(w, st->loaded);
+	else
+		jw_null(w);
+}
+
 static void ks_stat_json_owner(struct ks_ctx *ctx, struct json_writer *w,
 			       const char *owner)
 {
-	struct ks_modstate lp, target;
-	const char *object;
-	char patch[256];
+	const struct ks_modstate *lp, *target;
+	struct ks_owner own;
 
-	ks_owner_split(owner, patch, sizeof(patch), &object);
-	ks_module_state(ctx, patch, &lp);
-	ks_module_state(ctx, object, &target);
+	ks_owner_parse(ctx, owner, &own);
+	lp = &own.patch_state;
+	target = &own.target_state;
 
 	jw_start_object(w);
 	jw_key(w, "owner");
 	jw_string(w, owner);
+	jw_key(w, "kind");
+	jw_string(w, ks_owner_kinds[own.kind]);
 	jw_key(w, "patch");
+	if (own.kind == KS_OWNER_OTHER) {
+		jw_null(w);
+		jw_key(w, "target");
+		jw_null(w);
+		jw_end_object(w);
+		return;
+	}
 	jw_start_object(w);
 	jw_key(w, "name");
-	jw_string(w, patch);
-	jw_key(w, "loaded");
-	jw_bool(w, lp.loaded);
+	jw_string(w, own.patch);
+	jw_loaded(w, lp);
 	jw_key(w, "initstate");
-	jw_string(w, lp.loaded && lp.initstate[0] ? lp.initstate : NULL);
+	jw_string(w, lp->loaded && lp->initstate[0] ? lp->initstate : NULL);
 	jw_key(w, "refcount");
-	if (lp.loaded && lp.refcnt >= 0)
-		jw_int(w, lp.refcnt);
+	if (lp->loaded && lp->refcnt >= 0)
+		jw_int(w, lp->refcnt);
 	else
 		jw_null(w);
 	jw_end_object(w);
 	jw_key(w, "target");
 	jw_start_object(w);
 	jw_key(w, "name");
-	jw_string(w, object);
-	jw_key(w, "loaded");
-	jw_bool(w, target.loaded);
+	jw_string(w, own.object);
+	jw_loaded(w, target);
 	jw_end_object(w);
 	jw_end_object(w);
 }

@@ -5,9 +5,11 @@
  *   <root>/kernel/livepatch/<patch>/<object>/shadow_types/<id>/
  *	name refcount owners live bytes
  *
- * A patch whose files disappear while they are read (it was disabled and
- * removed meanwhile) is left out without an error. A malformed value is
- * reported with its path and the walk goes on.
+ * A patch whose directory disappears while it is read (it was disabled and
+ * removed meanwhile) is left out without an error, and so is a type whose
+ * directory disappears (its registration was dropped). A file missing from
+ * a directory that is still there, or a malformed value, is reported with
+ * its path and the walk goes on.
  */
 
 #define _GNU_SOURCE
@@ -25,7 +27,7 @@
 #define KS_FILE_MAX	4096
 
 /* The patch being read vanished: leave it out. */
-#define KS_VANISHED	(-2)
+#define KS_VANISHED	(-4096)
 
 /**
  * ks_parse_id() - parse an id as sysfs names it: decimal digits only
@@ -103,7 +105,24 @@ static int ks_read_error(struct ks_ctx *ctx, const char *path, int err)
 	return err;
 }
 
-/* Read "<dir>/<file>" whole; on error report it, and return KS_VANISHED or <0. */
+/**
+ * ks_is_dir_path() - is @path a directory (following symbolic links)?
+ * @path:	the path
+ *
+ * Return: true if it is.
+ */
+bool ks_is_dir_path(const char *path)
+{
+	struct stat st;
+
+	return !stat(path, &st) && S_ISDIR(st.st_mode);
+}
+
+/*
+ * Read "<dir>/<file>" whole; on error report it, and return KS_VANISHED
+ * (@dir is gone) or <0. A file missing from a @dir that is still there is
+ * an error.
+ */
 static int ks_read_attr(struct ks_ctx *ctx, const char *dir, const char *file,
 			char *buf, size_t *len)
 {
@@ -113,7 +132,9 @@ static int ks_read_attr(struct ks_ctx *ctx, const char *dir, const char *file,
 	if (asprintf(&path, "%s/%s", dir, file) < 0)
 		return -ENOMEM;
 	ret = ks_read_file(path, buf, KS_FILE_MAX, len);
-	if (ret)
+	if ((ret == -ENOENT || ret == -ENOTDIR) && ks_is_dir_path(dir))
+		ks_error(ctx, 1, "%s: %s", path, strerror(-ret));
+	else if (ret)
 		ret = ks_read_error(ctx, path, ret);
 	free(path);
 	return ret;
@@ -165,7 +186,11 @@ static int ks_read_name(struct ks_ctx *ctx, const char *dir, struct ks_row *row)
 	return 0;
 }
 
-/* The owners: lines of "<patch>/<object>", possibly none. */
+/*
+ * The owners: one line per holder, possibly none. Any non-empty line is an
+ * owner: "<patch>/<object>" for livepatch objects, a free-form name for
+ * klp_shadow_debug_register() (see ks_owner_parse()).
+ */
 static int ks_read_owners(struct ks_ctx *ctx, const char *dir,
 			  struct ks_row *row)
 {
@@ -183,7 +208,7 @@ static int ks_read_owners(struct ks_ctx *ctx, const char *dir,
 	for (line = buf; *line; line = next) {
 		next = strchr(line, '\n');
 		*next++ = '\0';
-		if (!*line || !strchr(line, '/')) {
+		if (!*line) {
 			ks_error(ctx, 1, "%s/owners: malformed owner '%s'", dir, line);
 			return 0;
 		}
@@ -271,7 +296,10 @@ static int ks_read_type(struct ks_ctx *ctx, struct ks_rows *rows,
 	if (!ret)
 		ret = ks_read_num(ctx, dir, "bytes", &row->bytes);
 	free(dir);
-	return ret == KS_VANISHED ? ret : 0;
+	/* The type went (or its patch: ks_read_patch() sees that). */
+	if (ret == KS_VANISHED)
+		ks_drop_rows(rows, rows->n - 1);
+	return 0;
 }
 
 static int ks_only_dirs(const struct dirent *d)
@@ -301,13 +329,12 @@ static void ks_free_list(struct dirent **list, int n)
 
 static bool ks_is_dir(const char *dir, const char *name)
 {
-	struct stat st;
 	char *path;
 	bool ret;
 
 	if (asprintf(&path, "%s/%s", dir, name) < 0)
 		return false;
-	ret = !stat(path, &st) && S_ISDIR(st.st_mode);
+	ret = ks_is_dir_path(path);
 	free(path);
 	return ret;
 }
@@ -357,7 +384,7 @@ static int ks_read_patch(struct ks_ctx *ctx, struct ks_rows *rows,
 	}
 	if (n >= 0)
 		ks_free_list(list, n);
-	if (n == KS_VANISHED || ret == KS_VANISHED)
+	if (n == KS_VANISHED || ret == KS_VANISHED || !ks_is_dir_path(patchdir))
 		ks_drop_rows(rows, first);
 	free(patchdir);
 	return 0;
@@ -404,6 +431,41 @@ static int ks_cmp_rows(const void *a, const void *b)
 }
 
 /**
+ * ks_check_root() - is the root a sysfs tree (does it have kernel/)?
+ * @ctx:	the run
+ *
+ * Every kernel has /sys/kernel; a directory without it is not a sysfs tree,
+ * which is told apart from a kernel without livepatch.
+ *
+ * Return: 0, or 66 (reported).
+ */
+int ks_check_root(struct ks_ctx *ctx)
+{
+	char *kernel = ks_path(ctx, "kernel");
+	bool sysfs = ks_is_dir_path(kernel);
+
+	free(kernel);
+	if (sysfs)
+		return 0;
+	if (access(ctx->root, F_OK))
+		return ks_fatal(ctx, EX_NOINPUT, "%s: no such directory", ctx->root);
+	if (!ks_is_dir_path(ctx->root))
+		return ks_fatal(ctx, EX_NOINPUT, "%s: not a sysfs tree (not a directory)",
+				ctx->root);
+	return ks_fatal(ctx, EX_NOINPUT,
+			"%s: not a sysfs tree (no kernel/ directory in it)", ctx->root);
+}
+
+/* No <root>/kernel/livepatch: not a sysfs tree, or no livepatch. */
+static int ks_no_livepatch(struct ks_ctx *ctx, const char *lpdir)
+{
+	int ret = ks_check_root(ctx);
+
+	return ret ?: ks_fatal(ctx, EX_UNAVAILABLE,
+			       "%s: no such directory: kernel without livepatch", lpdir);
+}
+
+/**
  * ks_read_tree() - read every shadow type of every livepatch
  * @ctx:	the run; non-fatal errors are reported and recorded in it
  * @rows:	the rows, sorted by patch, object and id
@@ -421,9 +483,8 @@ int ks_read_tree(struct ks_ctx *ctx, struct ks_rows *rows)
 	if (n < 0) {
 		int err = errno;
 
-		if (err == ENOENT)
-			n = ks_fatal(ctx, EX_UNAVAILABLE,
-				     "%s: no such directory: kernel without livepatch", lpdir);
+		if (err == ENOENT || err == ENOTDIR)
+			n = ks_no_livepatch(ctx, lpdir);
 		else if (err == EACCES || err == EPERM)
 			n = ks_fatal(ctx, EX_NOPERM, "%s: %s", lpdir, strerror(err));
 		else

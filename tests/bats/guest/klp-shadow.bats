@@ -93,6 +93,7 @@ sysfs_rows() {
 	[ "$(jq -c '.[0].owners[0].patch' <<< "$output")" = \
 	  "{\"name\":\"test_klp_shadow_a\",\"loaded\":true,\"initstate\":\"live\",\"refcount\":$(cat /sys/module/test_klp_shadow_a/refcnt)}" ]
 	[ "$(jq -c '.[0].owners[0].target' <<< "$output")" = '{"name":"vmlinux","loaded":true}' ]
+	[ "$(jq -r '.[0].owners[0].kind' <<< "$output")" = livepatch ]
 }
 
 @test "list and stat follow a target module coming and going" {
@@ -153,7 +154,27 @@ sysfs_rows() {
 	load_mod test_klp_shadow_a
 	run "$KS" -o prometheus list
 	assert_success
-	assert_line 'klp_shadow_live_variables{id="90",name="counter",object="vmlinux",patch="test_klp_shadow_a"} 3'
+	assert_line 'klp_shadow_live_variables{id="90",name="counter"} 3'
+	assert_line 'klp_shadow_type_info{id="90",name="counter",object="vmlinux",patch="test_klp_shadow_a"} 1'
+	assert_line 'klp_shadow_owner_target_loaded{id="90",object="vmlinux",owner="test_klp_shadow_a/vmlinux",patch="test_klp_shadow_a"} 1'
+	assert_line 'klp_shadow_up 1'
 	run promtool check metrics <<< "$output"
 	assert_success
+}
+
+@test "with two patches sharing a type, the metrics sum to the registry's totals in debugfs types" {
+	local sums totals
+
+	load_mod test_klp_shadow_a
+	load_mod test_klp_shadow_d
+	run "$KS" -o prometheus list
+	assert_success
+	[ "$(grep -c '^klp_shadow_type_info{id="90"' <<< "$output")" = 2 ]
+	[ "$(grep -c '^klp_shadow_live_variables{id="90"' <<< "$output")" = 1 ]
+	sums=$(awk '!/^#/ { n = $1; sub(/\{.*/, "", n); s[n] += $2 }
+		END { printf "%d %d %d %d", s["klp_shadow_types"], s["klp_shadow_refcount"],
+			s["klp_shadow_live_variables"], s["klp_shadow_bytes"] }' <<< "$output")
+	totals=$(awk 'NR > 1 { ids++; r += $3; l += $4; b += $5 }
+		END { printf "%d %d %d %d", ids, r, l, b }' /sys/kernel/debug/livepatch/shadow/types)
+	assert_equal "$sums" "$totals"
 }

@@ -4,6 +4,7 @@
 # klp-shadow's command line: help, usage and version, command prefixes,
 # usage errors, installation, and the help, the man page and the bash
 # completion naming the same commands and options.
+# shellcheck disable=SC2154 # $stderr comes from bats' run --separate-stderr
 
 load ../test_helper/common
 load ../test_helper/klp-shadow
@@ -16,19 +17,49 @@ setup() {
 	ROOT=$DEMO
 }
 
-@test "--help, -? and help print the help and exit 0" {
+@test "--help, -h, -? and help print the help and exit 0" {
 	run "$KS" --help
 	assert_success
 	assert_line --index 0 "Usage: klp-shadow [OPTION...] COMMAND [ARG...]"
 	assert_line "  list [SELECTOR]   one row per patch, object and shadow type"
+	[ "$("$KS" -h)" = "$output" ]
 	[ "$("$KS" -?)" = "$output" ]
 	[ "$("$KS" help)" = "$output" ]
+	[ "$("$KS" list --help)" = "$output" ]
+}
+
+@test "COMMAND help and help COMMAND print that command's usage" {
+	run "$KS" list help
+	assert_success
+	assert_line --index 0 "Usage: klp-shadow [OPTION...] list [SELECTOR]"
+	[ "$("$KS" help list)" = "$output" ]
+	run "$KS" gc help
+	assert_success
+	assert_line --index 0 "Usage: klp-shadow [OPTION...] gc ID|orphans"
+	run "$KS" -j stat help
+	assert_success
+	jq -e '.help | startswith("Usage: klp-shadow [OPTION...] stat [ID...]")' <<< "$output"
+	run "$KS" help frob
+	assert_equal "$status" 64
+}
+
+@test "-j version, -j help and -j --usage print JSON" {
+	run "$KS" -j version
+	assert_success
+	assert_output '{"version":"0.1"}'
+	[ "$("$KS" --version -j)" = "$output" ]
+	run "$KS" -j help
+	assert_success
+	[ "$(jq -r .help <<< "$output")" = "$("$KS" --help)" ]
+	run "$KS" -j --usage
+	assert_success
+	jq -e '.usage | startswith("Usage: klp-shadow")' <<< "$output"
 }
 
 @test "--usage prints a short usage and exits 0" {
 	run "$KS" --usage
 	assert_success
-	assert_line --index 0 --partial "Usage: klp-shadow [-jp?V] [-o FORMAT]"
+	assert_line --index 0 --partial "Usage: klp-shadow [-jphV] [-o FORMAT]"
 }
 
 @test "--version, -V and version print the version" {
@@ -69,6 +100,59 @@ setup() {
 	assert_equal "$status" 64
 }
 
+@test "a refused command line is one error line naming the reason" {
+	run --separate-stderr ks --frobnicate list
+	assert_equal "$status" 64
+	assert_equal "$stderr" "klp-shadow: error: unrecognized option '--frobnicate' (see --help)"
+	assert_output ""
+	run --separate-stderr ks list --write
+	assert_equal "$status" 64
+	assert_equal "$stderr" "klp-shadow: error: option '--write' needs an argument FILE (see --help)"
+	run --separate-stderr ks list --sysfs
+	assert_equal "$stderr" "klp-shadow: error: option '--sysfs-root' needs an argument DIR (see --help)"
+	run --separate-stderr ks --json=1 list
+	assert_equal "$stderr" "klp-shadow: error: option '--json' takes no argument (see --help)"
+	run --separate-stderr ks -o xml list
+	assert_equal "$stderr" "klp-shadow: error: unknown output format 'xml' (table, json or prometheus) (see --help)"
+	run --separate-stderr ks --count 2 list
+	assert_equal "$stderr" "klp-shadow: error: --count needs --interval (see --help)"
+	run --separate-stderr ks -jx list
+	assert_equal "$status" 64
+	assert_equal "$stderr" "klp-shadow: error: unrecognized option '-x' (see --help)"
+	run --separate-stderr ks list -po
+	assert_equal "$stderr" "klp-shadow: error: option '-o' needs an argument (see --help)"
+}
+
+@test "in JSON mode a refused option keeps its reason, wherever -j is" {
+	run --separate-stderr ks -j --frobnicate list
+	assert_equal "$status" 64
+	[ "$(jq -r .error <<< "$output")" = "unrecognized option '--frobnicate' (see --help)" ]
+	assert_equal "$stderr" "klp-shadow: error: unrecognized option '--frobnicate' (see --help)"
+	run --separate-stderr ks --frobnicate list -j
+	assert_equal "$status" 64
+	[ "$(jq -r .error <<< "$output")" = "unrecognized option '--frobnicate' (see --help)" ]
+	run --separate-stderr ks --interval 1e-9 -o json list
+	assert_equal "$status" 64
+	[ "$(jq -r .error <<< "$output")" = "invalid interval '1e-9': from 0.1 to 86400 seconds (see --help)" ]
+}
+
+@test "--interval below 0.1 s or above a day is refused; 0.1 is accepted" {
+	for bad in 1e-9 0.09 0 -1 86401 nan inf x ""; do
+		run ks --interval "$bad" list
+		assert_equal "$status" 64
+	done
+	run ks -j --interval 0.1 --count 1 list
+	assert_success
+}
+
+@test "gc refuses --interval and --count: it runs once" {
+	run ks --interval 1 gc 1
+	assert_equal "$status" 64
+	assert_output "klp-shadow: error: gc runs once: --interval and --count are for list and stat"
+	run ks --interval 1 --count 2 gc orphans
+	assert_equal "$status" 64
+}
+
 @test "options may follow the command" {
 	[ "$(ks list -j)" = "$(ks -j list)" ]
 }
@@ -79,13 +163,17 @@ setup() {
 	[ "$(jq -r .error <<< "$output")" = "unknown command 'frobnicate' (see --help)" ]
 }
 
-@test "make install puts the binary, man page and completion under DESTDIR and PREFIX" {
+@test "make install puts the binary, man page, completion, units and rules under DESTDIR and PREFIX" {
 	make -s -C "$KLP_TOP/tools/klp-shadow" O="$BATS_TEST_TMPDIR/obj" \
 		DESTDIR="$BATS_TEST_TMPDIR/dest" PREFIX=/opt/ks install
 	run bash -c "find '$BATS_TEST_TMPDIR/dest' -type f -printf '%m %P\n' | sort"
 	assert_output "$(printf '%s\n' '755 opt/ks/sbin/klp-shadow' \
 		'644 opt/ks/share/man/man8/klp-shadow.8' \
-		'644 opt/ks/share/bash-completion/completions/klp-shadow' | sort)"
+		'644 opt/ks/share/bash-completion/completions/klp-shadow' \
+		'644 opt/ks/lib/systemd/system/klp-shadow.service' \
+		'644 opt/ks/lib/systemd/system/klp-shadow.timer' \
+		'644 opt/ks/share/klp-shadow/klp-shadow.rules.yml' \
+		'644 opt/ks/share/klp-shadow/klp-shadow.rules.test.yml' | sort)"
 	[ "$("$BATS_TEST_TMPDIR/dest/opt/ks/sbin/klp-shadow" version)" = "klp-shadow 0.1" ]
 }
 
@@ -119,6 +207,35 @@ completion_words() {
 	printf '%s\n' "${words[@]}"
 }
 
+@test "the man page renders without warnings and has the sections an operator looks for" {
+	run groff -man -ww -z "$MAN"
+	assert_success
+	assert_output ""
+	for section in SYNOPSIS DESCRIPTION COMMANDS OPTIONS OUTPUT OWNERS "AGENT MODE" \
+		       ENVIRONMENT FILES "EXIT STATUS" EXAMPLES "SEE ALSO"; do
+		grep -qx "\.SH $section" "$MAN" || fail "no $section section"
+	done
+	run sed -n '/^\.SH SEE ALSO/,$p' "$MAN"
+	assert_line ".BR bpftool (8),"
+	assert_line ".BR kpatch (1),"
+	assert_line --partial "node_exporter"
+	grep -q KLP_SHADOW_SYSFS "$MAN"
+	grep -q 'klp-shadow.service' "$MAN"
+	grep -q 'klp-shadow.rules.yml' "$MAN"
+}
+
+@test "the man page documents every metric family and every exit status the tool uses" {
+	local family status
+
+	while read -r family; do
+		grep -q "^\.BR\? $family\( \|$\)" "$MAN" || fail "$family is not documented"
+	done < <("$KS" --sysfs-root "$ROOT" -o prometheus list | sed -n 's/^# TYPE \([a-z_]*\) .*/\1/p')
+	for status in 0 1 64 66 69 77; do
+		sed -n '/^\.SH EXIT STATUS/,/^\.SH/p' "$MAN" | grep -qx "\.B $status" ||
+			fail "exit status $status is not documented"
+	done
+}
+
 @test "--help, the man page synopsis and the completion name the same commands and options" {
 	local help man comp
 
@@ -149,4 +266,60 @@ completion_words() {
 	  "livepatch_shadow_fix2/livepatch_shadow_mod livepatch_shadow_fix2/livepatch_shadow_mod/1 livepatch_shadow_fix2/livepatch_shadow_mod/2" ]
 	[ "$(complete_words "$KS" --sysfs-root "$ROOT" stat "")" = "1 2" ]
 	[ "$(complete_words "$KS" --sysfs-root "$ROOT" gc o)" = "orphans" ]
+}
+
+# complete_line [--bash-completion] LINE: what completing at the end of LINE
+# offers, in an interactive-like bash with (or without) the bash-completion
+# package, COMP_WORDS split the way bash splits them (at spaces and at '=').
+complete_line() {
+	local bc=""
+
+	if [ "$1" = --bash-completion ]; then
+		bc=/usr/share/bash-completion/bash_completion
+		shift
+	fi
+	bash -c '
+		[ -z "$1" ] || . "$1"
+		. "$2"
+		line=$3
+		COMP_LINE=$line
+		COMP_POINT=${#line}
+		read -ra COMP_WORDS <<< "$(sed "s/=/ = /g" <<< "$line")"
+		[ "${line: -1}" != " " ] || COMP_WORDS+=("")
+		COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
+		COMPREPLY=()
+		_klp_shadow
+		printf "%s\n" "${COMPREPLY[@]}" | sort | paste -sd " "
+	' complete_line "$bc" "$COMPLETION" "$1"
+}
+
+@test "the bash-completion package is installed for the completion tests" {
+	[ -r /usr/share/bash-completion/bash_completion ] ||
+		fail "install bash-completion (harness/deps.sh)"
+}
+
+@test "the completion completes --opt=VAL forms, with and without bash-completion" {
+	local bc dir=$BATS_TEST_TMPDIR/roots
+
+	mkdir -p "$dir/sysfs-a" "$dir/sysfs-b"
+	touch "$dir/sysfs-file"
+	for bc in "" --bash-completion; do
+		# shellcheck disable=SC2086 # no word when empty
+		[ "$(complete_line $bc "$KS --output=pro")" = prometheus ]
+		# shellcheck disable=SC2086
+		[ "$(complete_line $bc "$KS --output=")" = "json prometheus table" ]
+		# shellcheck disable=SC2086
+		[ "$(complete_line $bc "$KS -o j")" = json ]
+		# shellcheck disable=SC2086
+		[ "$(complete_line $bc "$KS --sysfs-root=$dir/sys")" = "$dir/sysfs-a $dir/sysfs-b" ]
+		# shellcheck disable=SC2086
+		[ "$(complete_line $bc "$KS --write=$dir/sysfs-f")" = "$dir/sysfs-file" ]
+		# shellcheck disable=SC2086
+		[ "$(complete_line $bc "$KS --sysfs-root=$ROOT list livepatch_shadow_fix2/")" = \
+		  "livepatch_shadow_fix2/livepatch_shadow_mod livepatch_shadow_fix2/livepatch_shadow_mod/1 livepatch_shadow_fix2/livepatch_shadow_mod/2" ]
+		# shellcheck disable=SC2086
+		[ "$(complete_line $bc "$KS --output=json --sysfs-root=$ROOT stat ")" = "1 2" ]
+		# shellcheck disable=SC2086
+		[ "$(complete_line $bc "$KS --sysfs-root $ROOT s")" = stat ]
+	done
 }

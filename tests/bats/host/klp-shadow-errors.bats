@@ -32,6 +32,16 @@ nobody_tree() {
 	NOBODY_DIR=$dir
 }
 
+# ks_root DIR ARGS...: run klp-shadow on DIR.
+ks_root() {
+	"$KS" --sysfs-root "$@"
+}
+
+# ks_root_eq ARGS...: the --sysfs-root=DIR form with an empty DIR.
+ks_root_eq() {
+	"$KS" --sysfs-root= "$@"
+}
+
 teardown() {
 	[ -z "${NOBODY_DIR:-}" ] || rm -rf "$NOBODY_DIR"
 }
@@ -136,12 +146,51 @@ teardown() {
 	[ "$(jq -c '[.[] | .patch]' <<< "$output")" = '["livepatch_shadow_fix2","livepatch_shadow_fix2"]' ]
 }
 
-@test "a patch whose type files vanished mid-walk leaves no half row" {
+@test "a file missing from a type directory is an error naming it, the patch stays listed, exit 1" {
 	rm "$ROOT/$TYPE1/live" "$ROOT/$TYPE1/bytes"
+	run --separate-stderr ks -j list
+	assert_equal "$status" 1
+	assert_equal "$stderr" "klp-shadow: error: $ROOT/$TYPE1/live: No such file or directory
+klp-shadow: error: $ROOT/$TYPE1/bytes: No such file or directory"
+	[ "$(jq -c '[.[] | [.patch, .live, .bytes]]' <<< "$output")" = '[["livepatch_shadow_fix1",null,null],["livepatch_shadow_fix2",13,104],["livepatch_shadow_fix2",12,48]]' ]
+	run ks -o prometheus list
+	assert_equal "$status" 1
+	assert_line 'klp_shadow_read_errors 2'
+	assert_line 'klp_shadow_type_info{id="1",name="leak",object="livepatch_shadow_mod",patch="livepatch_shadow_fix1"} 1'
+}
+
+@test "a type whose directory vanished mid-walk is left out without an error" {
+	ln -s "$BATS_TEST_TMPDIR/gone" "$ROOT/kernel/livepatch/livepatch_shadow_fix1/livepatch_shadow_mod/shadow_types/3"
 	run --separate-stderr ks -j list
 	assert_success
 	assert_equal "$stderr" ""
-	[ "$(jq -c '[.[] | .patch]' <<< "$output")" = '["livepatch_shadow_fix2","livepatch_shadow_fix2"]' ]
+	[ "$(jq -c '[.[] | [.patch, .id]]' <<< "$output")" = '[["livepatch_shadow_fix1",1],["livepatch_shadow_fix2",1],["livepatch_shadow_fix2",2]]' ]
+}
+
+@test "a --sysfs-root that is not a sysfs tree is told apart from a kernel without livepatch, 66" {
+	run ks_root /tmp list
+	assert_equal "$status" 66
+	assert_output "klp-shadow: error: /tmp: not a sysfs tree (no kernel/ directory in it)"
+	run ks_root "$BATS_TEST_TMPDIR/nowhere" list
+	assert_equal "$status" 66
+	assert_output "klp-shadow: error: $BATS_TEST_TMPDIR/nowhere: no such directory"
+	touch "$BATS_TEST_TMPDIR/afile"
+	run ks_root "$BATS_TEST_TMPDIR/afile" list
+	assert_equal "$status" 66
+	assert_output "klp-shadow: error: $BATS_TEST_TMPDIR/afile: not a sysfs tree (not a directory)"
+	run ks_root /tmp gc 1
+	assert_equal "$status" 66
+	run --separate-stderr ks_root /tmp -j stat
+	assert_equal "$status" 66
+	[ "$(jq -r .error <<< "$output")" = "/tmp: not a sysfs tree (no kernel/ directory in it)" ]
+}
+
+@test "an empty --sysfs-root is a usage error, not /" {
+	run ks_root "" list
+	assert_equal "$status" 64
+	assert_output "klp-shadow: error: --sysfs-root: empty directory name (see --help)"
+	run ks_root_eq list
+	assert_equal "$status" 64
 }
 
 @test "a value longer than a sysfs page is malformed" {

@@ -4,6 +4,7 @@
 # klp-shadow gc: writes the debugfs knob of CONFIG_LIVEPATCH_SHADOW_DEBUG;
 # in a fixture tree the knob is a plain file, so writes land in it (the
 # guest tests check what the real knob collects).
+# shellcheck disable=SC2154 # $stderr comes from bats' run --separate-stderr
 
 load ../test_helper/common
 load ../test_helper/klp-shadow
@@ -15,11 +16,60 @@ setup() {
 	copy_demo
 }
 
+TYPES=kernel/debug/livepatch/shadow/types
+
 @test "gc ID writes the id and a newline to the knob" {
 	run ks gc 2
 	assert_success
 	assert_output "gc 2: 0 variables collected"
 	[ "$(cat "$ROOT/$GC")" = 2 ]
+}
+
+@test "gc in a captured tree replaces the knob's content: no stale bytes after a shorter request" {
+	printf 'orphans\n' > "$ROOT/$GC"
+	run ks gc 2
+	assert_success
+	[ "$(od -c "$ROOT/$GC" | head -n 1)" = "$(printf '2\n' | od -c | head -n 1)" ]
+}
+
+@test "gc of an id the registry does not know exits 66 and writes nothing" {
+	run --separate-stderr ks gc 99
+	assert_equal "$status" 66
+	assert_equal "$stderr" "klp-shadow: error: id 99: not found"
+	[ ! -s "$ROOT/$GC" ]
+	run --separate-stderr ks -j gc 99
+	assert_equal "$status" 66
+	[ "$(jq -r .error <<< "$output")" = "id 99: not found" ]
+}
+
+@test "gc never counts from a missing or malformed types file: exit 1, nothing written" {
+	rm "$ROOT/$TYPES"
+	run ks gc 1
+	assert_equal "$status" 1
+	assert_output "klp-shadow: error: $ROOT/$TYPES: No such file or directory"
+	[ ! -s "$ROOT/$GC" ]
+	for bad in "" "garbage" $'id name refcount live bytes\n1 leak 2 x 104' \
+		   $'id name refcount live bytes\n1 leak 2 13' $'id name refcount live bytes\n1 leak 2 13 104 5' \
+		   $'id name refcount live bytes\n-1 leak 2 13 104'; do
+		printf '%s\n' "$bad" > "$ROOT/$TYPES"
+		run ks gc 1
+		assert_equal "$status" 1
+		[ ! -s "$ROOT/$GC" ]
+	done
+	printf 'id name refcount live bytes\n1 leak 2 13 104\n1 leak 2 13 104 junk\n' > "$ROOT/$TYPES"
+	run ks gc orphans
+	assert_equal "$status" 1
+	assert_output "klp-shadow: error: $ROOT/$TYPES:3: malformed line"
+}
+
+@test "gc counts orphans from the ids without a reference in types" {
+	ROOT_REG=$BATS_TEST_TMPDIR/reg
+	cp -r "$KLP_TOP/tests/bats/fixtures/sysfs/registered/sys" "$ROOT_REG"
+	# the knob of a fixture collects nothing: the count before and after is the same
+	run "$KS" --sysfs-root "$ROOT_REG" -j gc orphans
+	assert_success
+	assert_output '{"gc":"orphans","collected":0}'
+	[ "$(cat "$ROOT_REG/$GC")" = orphans ]
 }
 
 @test "gc orphans writes orphans; -j prints a JSON document" {

@@ -101,8 +101,43 @@ number number number number array string"
 
 @test "objects without shadow_types and function directories are not rows" {
 	run ks -j list
+	assert_success
 	run jq -r '.[].object' <<< "$output"
-	refute_output --partial ","
+	assert_success
+	assert_output "livepatch_shadow_mod
+livepatch_shadow_mod
+livepatch_shadow_mod"
+}
+
+@test "a selector naming a file or a function directory, not a patch or object, exits 66" {
+	run --separate-stderr ks -j list livepatch_shadow_fix1/enabled
+	assert_equal "$status" 66
+	[ "$(jq -r .error <<< "$output")" = "livepatch_shadow_fix1/enabled: not found: not a livepatch object directory" ]
+	run ks list livepatch_shadow_fix1/livepatch_shadow_mod/patched
+	assert_equal "$status" 64
+	run ks list "livepatch_shadow_fix1/livepatch_shadow_mod/dummy_alloc,1"
+	assert_equal "$status" 64
+	run ks list "livepatch_shadow_fix1/dummy_alloc,1"
+	assert_equal "$status" 66
+	copy_demo
+	echo x > "$ROOT/kernel/livepatch/afile"
+	run ks list afile
+	assert_equal "$status" 66
+	assert_output "klp-shadow: error: afile: not found: not a livepatch directory"
+}
+
+@test "ids and numbers above 2^53 are exact JSON integers" {
+	empty_tree
+	fixture_type "$ROOT" p vmlinux 18446744073709551615 big 1 9007199254740993 18446744073709551615 p/vmlinux
+	run ks -j list
+	assert_success
+	python3 -c 'import json, sys
+r = json.load(sys.stdin)[0]
+assert r["id"] == 18446744073709551615, r
+assert r["live"] == 9007199254740993, r
+assert r["bytes"] == 18446744073709551615, r' <<< "$output"
+	run ks -o prometheus list
+	assert_line 'klp_shadow_live_variables{id="18446744073709551615",name="big"} 9007199254740993'
 }
 
 @test "a type without a name has an empty name, shown as - in the table" {

@@ -19,19 +19,62 @@ teardown() {
 	fi
 }
 
-@test "-o prometheus prints sorted gauges with HELP and TYPE that promtool accepts" {
+@test "-o prometheus prints gauges sorted by family with HELP and TYPE that promtool accepts" {
 	run ks -o prometheus list
 	assert_success
 	assert_line '# TYPE klp_shadow_live_variables gauge'
-	assert_line 'klp_shadow_live_variables{id="2",name="counter",object="livepatch_shadow_mod",patch="livepatch_shadow_fix2"} 12'
-	assert_line 'klp_shadow_refcount{id="1",name="leak",object="livepatch_shadow_mod",patch="livepatch_shadow_fix1"} 2'
-	assert_line 'klp_shadow_types 3'
+	assert_line 'klp_shadow_live_variables{id="2",name="counter"} 12'
+	assert_line 'klp_shadow_refcount{id="1",name="leak"} 2'
+	assert_line 'klp_shadow_types 2'
 	assert_line 'klp_shadow_read_errors 0'
+	assert_line 'klp_shadow_up 1'
+	assert_line --regexp '^klp_shadow_last_success_timestamp_seconds [1-9][0-9]{9}\.[0-9]{3}$'
 	[ "$(grep -c '^# HELP ' <<< "$output")" = "$(grep -c '^# TYPE ' <<< "$output")" ]
-	[ "$(grep '^# TYPE' <<< "$output" | sort)" = "$(grep '^# TYPE' <<< "$output")" ]
-	[ "$(grep -v '^#' <<< "$output")" = "$(grep -v '^#' <<< "$output" | LC_ALL=C sort)" ]
+	[ "$(grep '^# TYPE' <<< "$output" | LC_ALL=C sort)" = "$(grep '^# TYPE' <<< "$output")" ]
+	# every series follows the TYPE line of its family
+	[ -z "$(awk '/^# TYPE/ { fam = $3; next } /^#/ { next } { n = $0; sub(/[{ ].*/, "", n); if (n != fam) print }' <<< "$output")" ]
 	run promtool check metrics <<< "$output"
 	assert_success
+}
+
+@test "registry-wide numbers are one series per id; listings are klp_shadow_type_info" {
+	run ks -o prometheus list
+	assert_success
+	run grep -E '^klp_shadow_(bytes|live_variables|owners|refcount|type_info)' <<< "$output"
+	assert_output 'klp_shadow_bytes{id="1",name="leak"} 104
+klp_shadow_bytes{id="2",name="counter"} 48
+klp_shadow_live_variables{id="1",name="leak"} 13
+klp_shadow_live_variables{id="2",name="counter"} 12
+klp_shadow_owners{id="1",name="leak"} 2
+klp_shadow_owners{id="2",name="counter"} 1
+klp_shadow_refcount{id="1",name="leak"} 2
+klp_shadow_refcount{id="2",name="counter"} 1
+klp_shadow_type_info{id="1",name="leak",object="livepatch_shadow_mod",patch="livepatch_shadow_fix1"} 1
+klp_shadow_type_info{id="1",name="leak",object="livepatch_shadow_mod",patch="livepatch_shadow_fix2"} 1
+klp_shadow_type_info{id="2",name="counter",object="livepatch_shadow_mod",patch="livepatch_shadow_fix2"} 1'
+}
+
+@test "on every fixture, each metric summed over its series is the registry's total in debugfs types" {
+	local tree sums totals n=0
+
+	for tree in "$KLP_TOP"/tests/bats/fixtures/sysfs/*/sys; do
+		run "$KS" --sysfs-root "$tree" -o prometheus list
+		assert_success
+		sums=$(awk '!/^#/ { n = $1; sub(/\{.*/, "", n); s[n] += $2 }
+			END { printf "%d %d %d %d", s["klp_shadow_types"], s["klp_shadow_refcount"],
+				s["klp_shadow_live_variables"], s["klp_shadow_bytes"] }' <<< "$output")
+		totals=$(awk 'NR > 1 { ids++; r += $3; l += $4; b += $5 }
+			END { printf "%d %d %d %d", ids, r, l, b }' \
+			"$tree/kernel/debug/livepatch/shadow/types")
+		assert_equal "$sums" "$totals"
+		# owners: one per distinct owner line of each id
+		[ "$(awk '/^klp_shadow_owners/ { s += $2 } END { print s + 0 }' <<< "$output")" = \
+		  "$(for d in "$tree"/kernel/livepatch/*/*/shadow_types/*/; do
+			printf '%s %s\n' "$(basename "$d")" "$(tr '\n' ' ' < "$d/owners")"; done |
+			sort -u | awk 'NF > 1 { n += NF - 1 } END { print n + 0 }')" ]
+		n=$((n + 1))
+	done
+	[ "$n" -ge 2 ]
 }
 
 @test "label values with quotes, backslashes and newlines are escaped" {
@@ -39,7 +82,8 @@ teardown() {
 	fixture_type "$ROOT" p vmlinux 7 'a"b\c' 1 1 8 p/vmlinux
 	run ks -o prometheus list
 	assert_success
-	assert_line 'klp_shadow_bytes{id="7",name="a\"b\\c",object="vmlinux",patch="p"} 8'
+	assert_line 'klp_shadow_bytes{id="7",name="a\"b\\c"} 8'
+	assert_line 'klp_shadow_type_info{id="7",name="a\"b\\c",object="vmlinux",patch="p"} 1'
 	run promtool check metrics <<< "$output"
 	assert_success
 }
@@ -50,9 +94,17 @@ teardown() {
 	run --separate-stderr ks -o prometheus list
 	assert_equal "$status" 1
 	assert_line 'klp_shadow_read_errors 1'
-	refute_line --partial 'klp_shadow_live_variables{id="1",name="leak",object="livepatch_shadow_mod",patch="livepatch_shadow_fix1"}'
+	# id 1's registry-wide value comes from the other patch that lists it
+	assert_line 'klp_shadow_live_variables{id="1",name="leak"} 13'
+	assert_line 'klp_shadow_up 1'
 	run promtool check metrics <<< "$output"
 	assert_success
+	# an id whose every listing is malformed has no series
+	echo bad > "$ROOT/kernel/livepatch/livepatch_shadow_fix2/livepatch_shadow_mod/shadow_types/2/bytes"
+	run --separate-stderr ks -o prometheus list
+	assert_equal "$status" 1
+	refute_line --partial 'klp_shadow_bytes{id="2"'
+	assert_line 'klp_shadow_live_variables{id="2",name="counter"} 12'
 }
 
 @test "an empty tree still gives valid metrics" {
@@ -60,6 +112,7 @@ teardown() {
 	run ks -o prometheus list
 	assert_success
 	assert_line 'klp_shadow_types 0'
+	assert_line 'klp_shadow_up 1'
 	run promtool check metrics <<< "$output"
 	assert_success
 }
@@ -75,7 +128,7 @@ teardown() {
 		"$KS" --sysfs-root "$ROOT" -o prometheus --write "$dir/klp.prom" list
 	assert_success
 	assert_output ""
-	[ "$(cat "$dir/klp.prom")" = "$(ks -o prometheus list)" ]
+	[ "$(no_stamp < "$dir/klp.prom")" = "$(ks -o prometheus list | no_stamp)" ]
 	[ "$(ls -A "$dir")" = "klp.prom" ]
 	run grep -E 'rename|fsync|O_CREAT' "$BATS_TEST_TMPDIR/trace"
 	assert_line --regexp "openat\(.*\"$dir/\.klp-shadow\.[A-Za-z0-9]{6}\", O_RDWR\|O_CREAT\|O_EXCL"
@@ -121,7 +174,7 @@ teardown() {
 	mkdir "$dir"
 	run ks -o prometheus --write "$dir/klp_shadow.prom" list
 	assert_success
-	port=$((20000 + RANDOM % 20000))
+	port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 	prometheus-node-exporter --web.listen-address="127.0.0.1:$port" \
 		--collector.disable-defaults --collector.textfile \
 		--collector.textfile.directory="$dir" >"$BATS_TEST_TMPDIR/exporter.log" 2>&1 &
@@ -132,9 +185,10 @@ teardown() {
 	done
 	[ -n "$metrics" ] || fail "node_exporter did not answer: $(cat "$BATS_TEST_TMPDIR/exporter.log")"
 	run grep '^klp_shadow_' <<< "$metrics"
-	assert_line 'klp_shadow_live_variables{id="1",name="leak",object="livepatch_shadow_mod",patch="livepatch_shadow_fix1"} 13'
-	assert_line 'klp_shadow_bytes{id="2",name="counter",object="livepatch_shadow_mod",patch="livepatch_shadow_fix2"} 48'
-	assert_line 'klp_shadow_types 3'
+	assert_line 'klp_shadow_live_variables{id="1",name="leak"} 13'
+	assert_line 'klp_shadow_bytes{id="2",name="counter"} 48'
+	assert_line 'klp_shadow_type_info{id="1",name="leak",object="livepatch_shadow_mod",patch="livepatch_shadow_fix2"} 1'
+	assert_line 'klp_shadow_types 2'
 	run grep 'node_textfile_scrape_error' <<< "$metrics"
 	assert_line 'node_textfile_scrape_error 0'
 }

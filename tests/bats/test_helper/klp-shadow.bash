@@ -28,10 +28,16 @@ empty_tree() {
 	mkdir -p "$ROOT/kernel/livepatch"
 }
 
-# missing_tree: a tree without kernel/livepatch, in $ROOT.
+# missing_tree: a sysfs tree (it has kernel/) without kernel/livepatch, in $ROOT.
 missing_tree() {
 	ROOT=$BATS_TEST_TMPDIR/empty
-	mkdir -p "$ROOT"
+	mkdir -p "$ROOT/kernel"
+}
+
+# no_stamp: stdin without the time of the last success, which changes
+# from run to run.
+no_stamp() {
+	grep -v '^klp_shadow_last_success_timestamp_seconds '
 }
 
 # fixture_type ROOT PATCH OBJECT ID NAME REFCOUNT LIVE BYTES [OWNER...]:

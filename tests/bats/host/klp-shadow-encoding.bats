@@ -1,0 +1,95 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0
+#
+# Whatever bytes a tree holds (invalid UTF-8, control bytes, quotes,
+# backslashes), every output stays valid: JSON that jq and Python parse,
+# Prometheus text that promtool and node_exporter accept, a table that
+# cannot drive a terminal.
+
+load ../test_helper/common
+load ../test_helper/klp-shadow
+
+# shellcheck disable=SC2154 # $stderr comes from bats' run --separate-stderr
+
+setup() {
+	ks_setup
+	empty_tree
+	# a name, an object and owners with bytes the kernel never writes
+	fixture_type "$ROOT" p vmlinux 7 $'bad\xff\xfe utf8' 1 1 8 p/vmlinux
+	fixture_type "$ROOT" p $'obj\x01\x1b[31m' 8 $'q"uo\te\\' 1 2 16 $'own\xc3\x28er' $'x\x7fy'
+	fixture_type "$ROOT" p vmlinux 9 $'caf\xc3\xa9 \xe2\x82\xac \xed\xa0\x80 \xf0\x9f\x98\x80 \xc0\xaf' 0 0 0
+}
+
+teardown() {
+	if [ -n "${EXPORTER_PID:-}" ]; then
+		kill "$EXPORTER_PID" 2>/dev/null || true
+		wait "$EXPORTER_PID" 2>/dev/null || true
+	fi
+}
+
+@test "JSON is valid UTF-8 that jq and Python parse; bad bytes read \\xHH, valid ones stay" {
+	local cmd
+
+	for cmd in list stat; do
+		run ks -j "$cmd"
+		assert_success
+		iconv -f UTF-8 -t UTF-8 <<< "$output" > /dev/null
+		jq -e . <<< "$output" > /dev/null
+		python3 -c 'import json, sys; json.loads(sys.stdin.buffer.read().decode("utf-8", "strict"))' <<< "$output"
+	done
+	run ks -j list
+	[ "$(jq -r '.[] | select(.id == 7) | .name' <<< "$output")" = 'bad\xff\xfe utf8' ]
+	[ "$(jq -r '.[] | select(.id == 8) | .object' <<< "$output")" = $'obj\x01\x1b[31m' ]
+	[ "$(jq -r '.[] | select(.id == 8) | .name' <<< "$output")" = $'q"uo\te\\' ]
+	[ "$(jq -c '.[] | select(.id == 8) | .owners' <<< "$output")" = '["own\\xc3(er","x\u007fy"]' ]
+	[ "$(jq -r '.[] | select(.id == 9) | .name' <<< "$output")" = 'café € \xed\xa0\x80 😀 \xc0\xaf' ]
+}
+
+@test "a JSON error about a path with bad bytes is valid JSON too" {
+	run --separate-stderr ks -j list $'p\xff'
+	assert_equal "$status" 66
+	jq -e .error <<< "$output"
+}
+
+@test "Prometheus label values are valid UTF-8 that promtool accepts" {
+	run ks -o prometheus list
+	assert_success
+	iconv -f UTF-8 -t UTF-8 <<< "$output" > /dev/null
+	assert_line 'klp_shadow_bytes{id="7",name="bad\\xff\\xfe utf8"} 8'
+	assert_line 'klp_shadow_type_info{id="8",name="q\"uo\\x09e\\",object="obj\\x01\\x1b[31m",patch="p"} 1'
+	run promtool check metrics <<< "$output"
+	assert_success
+}
+
+@test "node_exporter serves the file of such a tree without a scrape error" {
+	local dir=$BATS_TEST_TMPDIR/textfile port metrics
+
+	mkdir "$dir"
+	run ks -o prometheus --write "$dir/klp_shadow.prom" list
+	assert_success
+	port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	prometheus-node-exporter --web.listen-address="127.0.0.1:$port" \
+		--collector.disable-defaults --collector.textfile \
+		--collector.textfile.directory="$dir" >"$BATS_TEST_TMPDIR/exporter.log" 2>&1 &
+	EXPORTER_PID=$!
+	for _ in $(seq 100); do
+		metrics=$(curl -sf "http://127.0.0.1:$port/metrics") && break
+		sleep 0.2
+	done
+	[ -n "$metrics" ] || fail "node_exporter did not answer: $(cat "$BATS_TEST_TMPDIR/exporter.log")"
+	run grep 'node_textfile_scrape_error' <<< "$metrics"
+	assert_line 'node_textfile_scrape_error 0'
+	run grep '^klp_shadow_bytes' <<< "$metrics"
+	assert_line 'klp_shadow_bytes{id="7",name="bad\\xff\\xfe utf8"} 8'
+	assert_line --partial 'klp_shadow_bytes{id="9",name="café € \\xed\\xa0\\x80 😀 \\xc0\\xaf"} 0'
+}
+
+@test "the table shows control and invalid bytes as \\xHH" {
+	run ks list
+	assert_success
+	assert_line --regexp '^p +obj\\x01\\x1b\[31m +8 +q"uo\\x09e\\ +1 +2 +16 +own\\xc3\(er,x\\x7fy$'
+	refute_output --partial $'\x1b'
+	iconv -f UTF-8 -t UTF-8 <<< "$output" > /dev/null
+	run ks stat 7
+	assert_line '	name bad\xff\xfe utf8'
+}
