@@ -18,10 +18,7 @@ setup() {
 }
 
 teardown() {
-	if [ -n "${EXPORTER_PID:-}" ]; then
-		kill "$EXPORTER_PID" 2>/dev/null || true
-		wait "$EXPORTER_PID" 2>/dev/null || true
-	fi
+	stop_exporter
 	if [ -n "${AGENT_PID:-}" ]; then
 		kill "$AGENT_PID" 2>/dev/null || true
 		wait "$AGENT_PID" 2>/dev/null || true
@@ -188,21 +185,16 @@ file_has() {
 }
 
 @test "a real node_exporter shows a vanished patch as klp_shadow_up 0, then the recovery" {
-	local dir=$BATS_TEST_TMPDIR/textfile port url
+	local dir=$BATS_TEST_TMPDIR/textfile
 
 	mkdir "$dir"
 	"$KS" --sysfs-root "$ROOT" -o prometheus --write "$dir/klp_shadow.prom" \
 		--interval 0.2 list livepatch_shadow_fix1 2>"$BATS_TEST_TMPDIR/agent.log" &
 	AGENT_PID=$!
 	wait_for 20 file_has "$dir/klp_shadow.prom" 'klp_shadow_up 1' || fail "no first pass"
-	port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-	prometheus-node-exporter --web.listen-address="127.0.0.1:$port" \
-		--collector.disable-defaults --collector.textfile \
-		--collector.textfile.directory="$dir" >"$BATS_TEST_TMPDIR/exporter.log" 2>&1 &
-	EXPORTER_PID=$!
-	url=http://127.0.0.1:$port/metrics
+	start_exporter "$dir"
 	scrape_has() {
-		curl -sf "$url" > "$BATS_TEST_TMPDIR/scrape" && file_has "$BATS_TEST_TMPDIR/scrape" "$1"
+		curl -sf "$EXPORTER_URL" > "$BATS_TEST_TMPDIR/scrape" && file_has "$BATS_TEST_TMPDIR/scrape" "$1"
 	}
 	wait_for 20 scrape_has 'klp_shadow_up 1' || fail "node_exporter: $(cat "$BATS_TEST_TMPDIR/exporter.log")"
 	file_has "$BATS_TEST_TMPDIR/scrape" 'klp_shadow_live_variables{id="1",name="leak"} 13'

@@ -21,10 +21,7 @@ setup() {
 }
 
 teardown() {
-	if [ -n "${EXPORTER_PID:-}" ]; then
-		kill "$EXPORTER_PID" 2>/dev/null || true
-		wait "$EXPORTER_PID" 2>/dev/null || true
-	fi
+	stop_exporter
 }
 
 @test "JSON is valid UTF-8 that jq and Python parse; bad bytes read \\xHH, valid ones stay" {
@@ -62,21 +59,13 @@ teardown() {
 }
 
 @test "node_exporter serves the file of such a tree without a scrape error" {
-	local dir=$BATS_TEST_TMPDIR/textfile port metrics
+	local dir=$BATS_TEST_TMPDIR/textfile metrics
 
 	mkdir "$dir"
 	run ks -o prometheus --write "$dir/klp_shadow.prom" list
 	assert_success
-	port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-	prometheus-node-exporter --web.listen-address="127.0.0.1:$port" \
-		--collector.disable-defaults --collector.textfile \
-		--collector.textfile.directory="$dir" >"$BATS_TEST_TMPDIR/exporter.log" 2>&1 &
-	EXPORTER_PID=$!
-	for _ in $(seq 100); do
-		metrics=$(curl -sf "http://127.0.0.1:$port/metrics") && break
-		sleep 0.2
-	done
-	[ -n "$metrics" ] || fail "node_exporter did not answer: $(cat "$BATS_TEST_TMPDIR/exporter.log")"
+	start_exporter "$dir"
+	scrape
 	run grep 'node_textfile_scrape_error' <<< "$metrics"
 	assert_line 'node_textfile_scrape_error 0'
 	run grep '^klp_shadow_bytes' <<< "$metrics"

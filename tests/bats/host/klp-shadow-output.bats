@@ -13,10 +13,7 @@ setup() {
 }
 
 teardown() {
-	if [ -n "${EXPORTER_PID:-}" ]; then
-		kill "$EXPORTER_PID" 2>/dev/null || true
-		wait "$EXPORTER_PID" 2>/dev/null || true
-	fi
+	stop_exporter
 }
 
 @test "-o prometheus prints gauges sorted by family with HELP and TYPE that promtool accepts" {
@@ -169,21 +166,13 @@ klp_shadow_type_info{id="2",name="counter",object="livepatch_shadow_mod",patch="
 }
 
 @test "a real node_exporter serves our series from the file --write put in its textfile directory" {
-	local dir=$BATS_TEST_TMPDIR/textfile port metrics
+	local dir=$BATS_TEST_TMPDIR/textfile metrics
 
 	mkdir "$dir"
 	run ks -o prometheus --write "$dir/klp_shadow.prom" list
 	assert_success
-	port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-	prometheus-node-exporter --web.listen-address="127.0.0.1:$port" \
-		--collector.disable-defaults --collector.textfile \
-		--collector.textfile.directory="$dir" >"$BATS_TEST_TMPDIR/exporter.log" 2>&1 &
-	EXPORTER_PID=$!
-	for _ in $(seq 50); do
-		metrics=$(curl -sf "http://127.0.0.1:$port/metrics") && break
-		sleep 0.2
-	done
-	[ -n "$metrics" ] || fail "node_exporter did not answer: $(cat "$BATS_TEST_TMPDIR/exporter.log")"
+	start_exporter "$dir"
+	scrape
 	run grep '^klp_shadow_' <<< "$metrics"
 	assert_line 'klp_shadow_live_variables{id="1",name="leak"} 13'
 	assert_line 'klp_shadow_bytes{id="2",name="counter"} 48'

@@ -60,3 +60,38 @@ fixture_type() {
 ks() {
 	"$KS" --sysfs-root "$ROOT" "$@"
 }
+
+# start_exporter DIR: a real node_exporter serving the textfile collector
+# files of DIR on a free loopback port, at $EXPORTER_URL; stop_exporter
+# (in teardown) ends it.
+start_exporter() {
+	local port
+
+	port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	prometheus-node-exporter --web.listen-address="127.0.0.1:$port" \
+		--collector.disable-defaults --collector.textfile \
+		--collector.textfile.directory="$1" >"$BATS_TEST_TMPDIR/exporter.log" 2>&1 &
+	EXPORTER_PID=$!
+	EXPORTER_URL=http://127.0.0.1:$port/metrics
+}
+
+stop_exporter() {
+	if [ -n "${EXPORTER_PID:-}" ]; then
+		kill "$EXPORTER_PID" 2>/dev/null || true
+		wait "$EXPORTER_PID" 2>/dev/null || true
+	fi
+}
+
+# scrape: what start_exporter's node_exporter serves, in $metrics, once it
+# answers (within 20 s).
+# shellcheck disable=SC2034 # metrics is read by the calling test
+scrape() {
+	local _
+
+	metrics=""
+	for _ in $(seq 100); do
+		metrics=$(curl -sf "$EXPORTER_URL") && return 0
+		sleep 0.2
+	done
+	fail "node_exporter did not answer: $(cat "$BATS_TEST_TMPDIR/exporter.log")"
+}
