@@ -89,8 +89,8 @@ check_result ""
 # - junk written to gc fails with EINVAL and changes nothing: letters, a
 #   newline alone, an empty write, a negative number, an id nobody uses,
 #   two ids, hex, white space before the id, 1 MiB of digits
-# - so do 4 writers of junk at once; an unprivileged user cannot open gc
-#   (EACCES)
+# - so do 4 writers of junk at once; an unprivileged user cannot even
+#   reach gc (EACCES: debugfs is 0700), whatever it writes
 
 start_test "gc refuses junk and changes nothing"
 
