@@ -10,7 +10,7 @@
 #
 # Needs the kernel of build/obj (make kernel): build/obj-series starts as a
 # copy of it and keeps its .config. build/src is left as harness/ksrc.sh
-# makes it, its files all new to make (harness/lib.sh: src_rewritten).
+# makes it.
 
 set -uo pipefail
 # shellcheck source=harness/lib.sh
@@ -65,7 +65,11 @@ checkpatch() {
 	echo "${total:-? ? ?}"
 }
 
+# Nothing but the series was built from build/src while it was rewritten
+# (the tree lock), and only in build/obj-series: the overlay may give its
+# unchanged files their old times back.
 restore() {
+	rm -f "$SRC/.git/klp-rewritten"
 	"$HARNESS/ksrc.sh" >/dev/null 2>&1 || echo "# error: harness/ksrc.sh failed: run it again"
 }
 

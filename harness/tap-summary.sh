@@ -10,7 +10,8 @@
 #            but skips, is a failure ("not ok - STAGE: did not run").
 # -s SKIPS   the skips that are expected: lines "STAGE<tab>ERE", where ERE
 #            must match the whole description of the skipped test (what
-#            follows "ok N "). Any other "ok ... # SKIP" is a failure.
+#            follows "ok N "). Any other "ok ... # SKIP" is a failure, and
+#            so is an expected skip that did not happen in a stage that ran.
 
 set -uo pipefail
 
@@ -55,6 +56,7 @@ awk -v owed="$owed" '
 				break
 		if (i <= nexpect) {
 			skipped++
+			happened[i] = 1
 		} else {
 			printf "not ok - %s: a skip that is not expected: %s\n", stage, desc
 			failed++
@@ -63,6 +65,12 @@ awk -v owed="$owed" '
 	}
 	/^ok / { passed++; results[stage]++ }
 	END {
+		for (i = 1; i <= nexpect; i++) {
+			if (!happened[i] && index(order " ", " " expect[i] " ")) {
+				printf "not ok - %s: an expected skip did not happen: %s\n", expect[i], pattern[i]
+				failed++
+			}
+		}
 		nowed = split(owed, must, " ")
 		for (i = 1; i <= nowed; i++) {
 			if (!results[must[i]]) {

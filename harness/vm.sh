@@ -83,18 +83,19 @@ if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
 	echo "error: VM timed out after $timeout s (console: $out/console)" >&2
 	exit 1
 fi
-rc=0
-reports=$("$HARNESS/scan-log.sh" "$out/console" "$out/dmesg" 2>&1) || rc=$?
-if [ "$rc" = 1 ]; then
+if [ ! -f "$out/status" ]; then
+	echo "error: the VM ended without a job status (qemu exit $rc; console: $out/console)" >&2
+	"$HARNESS/scan-log.sh" "$out/console" 2>/dev/null | head -n 40 >&2
+	exit 1
+fi
+scan=0
+reports=$("$HARNESS/scan-log.sh" "$out/console" "$out/dmesg" 2>&1) || scan=$?
+if [ "$scan" = 1 ]; then
 	echo "error: kernel reports in the VM's log:" >&2
 	echo "$reports" | head -n 40 >&2
 	exit 1
-elif [ "$rc" != 0 ]; then
+elif [ "$scan" != 0 ]; then
 	echo "error: the VM's kernel log could not be checked: $reports" >&2
-	exit 1
-fi
-if [ ! -f "$out/status" ]; then
-	echo "error: the VM ended without a job status (qemu exit $rc; console: $out/console)" >&2
 	exit 1
 fi
 exit "$(cat "$out/status")"

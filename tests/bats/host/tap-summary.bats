@@ -9,7 +9,7 @@ load ../test_helper/common
 setup() {
 	R=$BATS_TEST_TMPDIR/results
 	mkdir -p "$R"
-	printf 'lint\tlint: expected one # SKIP why\n' > "$BATS_TEST_TMPDIR/skips"
+	printf 'nodebug\tnodebug: expected one # SKIP why\n' > "$BATS_TEST_TMPDIR/skips"
 }
 
 summary() {
@@ -27,11 +27,11 @@ summary() {
 }
 
 @test "an expected skip is counted as skipped" {
-	printf 'ok 1 a\nok 2 lint: expected one # SKIP why\n' > "$R/lint.tap"
-	run summary -o lint "$R/lint.tap"
+	printf 'ok 1 a\nok 2 nodebug: expected one # SKIP why\n' > "$R/nodebug.tap"
+	run summary -o nodebug "$R/nodebug.tap"
 
 	assert_success
-	assert_output "stages: lint
+	assert_output "stages: nodebug
 1 passed, 0 failed, 1 skipped"
 }
 
@@ -45,7 +45,7 @@ summary() {
 }
 
 @test "an expected skip of one stage is not expected in another" {
-	printf 'ok 1 a\nok 2 lint: expected one # SKIP why\n' > "$R/guest.tap"
+	printf 'ok 1 a\nok 2 nodebug: expected one # SKIP why\n' > "$R/guest.tap"
 	run summary "$R/guest.tap"
 
 	assert_failure
@@ -71,11 +71,11 @@ summary() {
 }
 
 @test "a stage owed with nothing but skips did not run" {
-	printf 'ok 1 lint: expected one # SKIP why\n' > "$R/lint.tap"
-	run summary -o lint "$R/lint.tap"
+	printf 'ok 1 nodebug: expected one # SKIP why\n' > "$R/nodebug.tap"
+	run summary -o nodebug "$R/nodebug.tap"
 
 	assert_failure
-	assert_line "not ok - lint: did not run"
+	assert_line "not ok - nodebug: did not run"
 }
 
 @test "no result at all fails" {
@@ -92,4 +92,21 @@ summary() {
 
 	assert_failure
 	assert_output --partial "no stage nosuchstage"
+}
+
+@test "an expected skip that did not happen in a stage that ran fails" {
+	printf 'ok 1 a\nok 2 nodebug: expected one\n' > "$R/nodebug.tap"
+	run summary "$R/nodebug.tap"
+
+	assert_failure
+	assert_line "not ok - nodebug: an expected skip did not happen: nodebug: expected one # SKIP why"
+}
+
+@test "the expected skip of a stage that did not run is not owed" {
+	printf 'ok 1 a\n' > "$R/guest.tap"
+	run summary "$R/guest.tap"
+
+	assert_success
+	assert_output "stages: guest
+1 passed, 0 failed"
 }
