@@ -27,6 +27,8 @@
 #include "klp-shadow.h"
 
 #define KS_LAST_SUCCESS	"klp_shadow_last_success_timestamp_seconds "
+/* How much of the file --write replaces is searched for the last success. */
+#define KS_PREV_MAX	(1024 * 1024)
 
 /* Messages of one pass. */
 struct ks_log_pass {
@@ -99,7 +101,9 @@ static int ks_errno_status(int err)
 /*
  * The file --write replaces: @write itself, or the file a symbolic link
  * names (its target is replaced, in the target's directory, and the link
- * stays). A link to nothing is refused.
+ * stays). A link to nothing is refused, and so is a target that exists and
+ * is not a regular file (a device, a FIFO, a directory): it is never
+ * replaced.
  */
 static char *ks_write_target(struct ks_ctx *ctx, const char *write, int *status)
 {
@@ -110,13 +114,18 @@ static char *ks_write_target(struct ks_ctx *ctx, const char *write, int *status)
 		file = strdup(write);
 		if (!file)
 			*status = ks_fatal(ctx, 1, "%s: %s", write, strerror(ENOMEM));
-		return file;
+	} else {
+		file = realpath(write, NULL);
+		if (!file)
+			*status = ks_fatal(ctx, 1,
+					   "%s: a symbolic link to a file that cannot be resolved (%s): not written",
+					   write, strerror(errno));
 	}
-	file = realpath(write, NULL);
-	if (!file)
-		*status = ks_fatal(ctx, 1,
-				   "%s: a symbolic link to a file that cannot be resolved (%s): not written",
-				   write, strerror(errno));
+	if (file && !stat(file, &st) && !S_ISREG(st.st_mode)) {
+		*status = ks_fatal(ctx, 1, "%s: not a regular file: not replaced", file);
+		free(file);
+		file = NULL;
+	}
 	return file;
 }
 
@@ -200,26 +209,42 @@ static int ks_out_close(struct ks_ctx *ctx, struct ks_out *out)
 	return err;
 }
 
-/* The last success recorded in the file --write replaces, or 0. */
+/*
+ * The last success recorded in the file --write replaces, or 0. Only a
+ * regular file is read (a FIFO would block, a device never end), and only
+ * its first KS_PREV_MAX bytes: the line comes early in what this tool
+ * writes.
+ */
 static double ks_prev_success(const char *write)
 {
-	char *line = NULL;
-	size_t size = 0;
+	size_t total = 0, len;
+	bool line_start = true;
+	char buf[4096];
 	double when = 0;
+	struct stat st;
 	FILE *f;
+	int fd;
 
-	f = fopen(write, "re");
-	if (!f)
+	fd = open(write, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
 		return 0;
-	while (getline(&line, &size, f) > 0) {
-		if (!strncmp(line, KS_LAST_SUCCESS, strlen(KS_LAST_SUCCESS))) {
-			when = strtod(line + strlen(KS_LAST_SUCCESS), NULL);
+	f = fstat(fd, &st) || !S_ISREG(st.st_mode) ? NULL : fdopen(fd, "r");
+	if (!f) {
+		close(fd);
+		return 0;
+	}
+	while (total < KS_PREV_MAX && fgets(buf, sizeof(buf), f)) {
+		len = strlen(buf);
+		total += len;
+		if (line_start &&
+		    !strncmp(buf, KS_LAST_SUCCESS, strlen(KS_LAST_SUCCESS))) {
+			when = strtod(buf + strlen(KS_LAST_SUCCESS), NULL);
 			if (!(when > 0))
 				when = 0;
 			break;
 		}
+		line_start = len && buf[len - 1] == '\n';
 	}
-	free(line);
 	fclose(f);
 	return when;
 }

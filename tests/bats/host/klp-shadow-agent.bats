@@ -213,3 +213,47 @@ file_has() {
 	file_has "$BATS_TEST_TMPDIR/scrape" 'klp_shadow_live_variables{id="1",name="leak"} 13'
 	grep -q 'livepatch_shadow_fix1: not found' "$BATS_TEST_TMPDIR/agent.log"
 }
+
+@test "--write to a FIFO is refused with exit 1 and the FIFO stays" {
+	local dir=$BATS_TEST_TMPDIR
+
+	mkfifo "$dir/klp.prom"
+	run timeout 20 "$KS" --sysfs-root "$ROOT" -o prometheus --write "$dir/klp.prom" list
+	assert_equal "$status" 1
+	assert_output "klp-shadow: error: $dir/klp.prom: not a regular file: not replaced"
+	[ -p "$dir/klp.prom" ]
+	run ! compgen -G "$dir/.klp-shadow.*"
+}
+
+@test "--write through a symbolic link to a device is refused, the device is not read and stays" {
+	local dir=$BATS_TEST_TMPDIR
+
+	mknod "$dir/zero" c 1 5
+	ln -s zero "$dir/klp.prom"
+	run bash -c 'ulimit -v 400000; exec timeout 20 "$@"' _ \
+		"$KS" --sysfs-root "$ROOT" -o prometheus --write "$dir/klp.prom" --interval 1 list
+	assert_equal "$status" 1
+	assert_output "klp-shadow: error: $dir/zero: not a regular file: not replaced"
+	[ -c "$dir/zero" ]
+	[ -L "$dir/klp.prom" ]
+}
+
+@test "the last success is looked for in the first MiB of the file replaced only" {
+	local dir=$BATS_TEST_TMPDIR/textfile
+
+	mkdir "$dir"
+	{
+		head -c 1048576 /dev/zero | tr '\0' '#'
+		echo
+		echo 'klp_shadow_last_success_timestamp_seconds 1234.000'
+	} > "$dir/klp.prom"
+	missing_tree
+	run ks -o prometheus --write "$dir/klp.prom" list
+	assert_equal "$status" 69
+	file_has "$dir/klp.prom" 'klp_shadow_last_success_timestamp_seconds 0.000'
+
+	printf '# a comment\nklp_shadow_last_success_timestamp_seconds 1234.000\n' > "$dir/klp.prom"
+	run ks -o prometheus --write "$dir/klp.prom" list
+	assert_equal "$status" 69
+	file_has "$dir/klp.prom" 'klp_shadow_last_success_timestamp_seconds 1234.000'
+}
