@@ -137,8 +137,23 @@ __printf(3, 4) void ks_error(struct ks_ctx *ctx, int status, const char *fmt, ..
 __printf(3, 4) int ks_fatal(struct ks_ctx *ctx, int status, const char *fmt, ...);
 __printf(2, 3) char *ks_path(struct ks_ctx *ctx, const char *fmt, ...);
 
+/**
+ * struct ks_select - what ks_read_tree() reads
+ * @patch:	only this patch, NULL for every one
+ * @object:	only this object of it, NULL for every one
+ * @ids:	only these ids, @nr_ids of them; every id if 0
+ * @nr_ids:	entries in @ids
+ */
+struct ks_select {
+	const char *patch;
+	const char *object;
+	const unsigned long long *ids;
+	size_t nr_ids;
+};
+
 /* tree.c */
-int ks_read_tree(struct ks_ctx *ctx, struct ks_rows *rows);
+int ks_read_tree(struct ks_ctx *ctx, struct ks_rows *rows,
+		 const struct ks_select *sel);
 int ks_check_root(struct ks_ctx *ctx);
 void ks_free_rows(struct ks_rows *rows);
 bool ks_parse_id(const char *s, unsigned long long *id);
