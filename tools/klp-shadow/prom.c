@@ -139,6 +139,19 @@ static void ks_prom_per_id(FILE *f, const char *metric, const char *help,
 	}
 }
 
+/* Did an owner line of @id before @j say the same (free-form lines repeat)? */
+static bool ks_owner_repeated(const struct ks_prom_id *id, size_t j)
+{
+	size_t k;
+
+	for (k = 0; k < j; k++) {
+		if (!strcmp(id->owners->owners[k], id->owners->owners[j]))
+			return true;
+	}
+	return false;
+}
+
+/* One series per id and owner line, however often the line repeats. */
 static void ks_prom_target_loaded(FILE *f, const struct ks_prom_id *ids, size_t n)
 {
 	const char *metric = "klp_shadow_owner_target_loaded";
@@ -151,7 +164,8 @@ static void ks_prom_target_loaded(FILE *f, const struct ks_prom_id *ids, size_t 
 		for (j = 0; ids[i].own && j < ids[i].owners->nr_owners; j++) {
 			const struct ks_owner *o = &ids[i].own[j];
 
-			if (o->kind == KS_OWNER_OTHER || !o->target_state.known)
+			if (o->kind == KS_OWNER_OTHER || !o->target_state.known ||
+			    ks_owner_repeated(&ids[i], j))
 				continue;
 			snprintf(s, sizeof(s), "%llu", ids[i].id);
 			fprintf(f, "%s{", metric);

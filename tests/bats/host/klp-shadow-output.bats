@@ -181,3 +181,26 @@ klp_shadow_type_info{id="2",name="counter",object="livepatch_shadow_mod",patch="
 	run grep 'node_textfile_scrape_error' <<< "$metrics"
 	assert_line 'node_textfile_scrape_error 0'
 }
+
+@test "repeated owner lines give one klp_shadow_owner_target_loaded series, which promtool and node_exporter accept" {
+	local dir=$BATS_TEST_TMPDIR/textfile metrics owners
+
+	copy_demo
+	owners=$ROOT/kernel/livepatch/livepatch_shadow_fix1/livepatch_shadow_mod/shadow_types/1/owners
+	printf '%s\n' livepatch_shadow_fix1/livepatch_shadow_mod kpatch-helper \
+		livepatch_shadow_fix1/livepatch_shadow_mod kpatch-helper > "$owners"
+	mkdir "$dir"
+	run ks -o prometheus --write "$dir/klp_shadow.prom" list
+	assert_success
+	run grep -c '^klp_shadow_owner_target_loaded{id="1",object="livepatch_shadow_mod",owner="livepatch_shadow_fix1/livepatch_shadow_mod"' "$dir/klp_shadow.prom"
+	assert_output 1
+	run promtool check metrics < "$dir/klp_shadow.prom"
+	assert_success
+	[ "$(grep -v '^#' "$dir/klp_shadow.prom" | sed 's/ [^ ]*$//' | sort | uniq -d)" = "" ]
+	start_exporter "$dir"
+	scrape
+	run grep 'node_textfile_scrape_error' <<< "$metrics"
+	assert_line 'node_textfile_scrape_error 0'
+	run grep -c '^klp_shadow_owner_target_loaded{id="1",' <<< "$metrics"
+	assert_output 1
+}
