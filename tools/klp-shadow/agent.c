@@ -8,7 +8,8 @@
  * Prometheus format: klp_shadow_up 0 and the time of the last success,
  * carried over from the file it replaces) and the loop goes on. What ends
  * the loop is an error no later pass can mend: a usage error, or output
- * that cannot be written (ENOSPC, EPIPE with SIGPIPE ignored, permission).
+ * that cannot be written (ENOSPC, EPIPE with SIGPIPE ignored, permission);
+ * a missing --write directory is a failed pass (it may come back).
  * An error goes to stderr when it appears, not again on each pass while it
  * lasts (each pass still counts it).
  */
@@ -86,11 +87,16 @@ bool ks_log_repeated(struct ks_ctx *ctx, const char *msg)
 	return seen;
 }
 
-/* Where one pass writes: stdout, or @tmp, renamed over @file at the end. */
+/*
+ * Where one pass writes: stdout, or @tmp, renamed over @file at the end.
+ * @again: the file could not be opened for a reason a later pass may not
+ * meet (its directory is missing: it may come back).
+ */
 struct ks_out {
 	FILE *f;
 	char *file;
 	char *tmp;
+	bool again;
 };
 
 static int ks_errno_status(int err)
@@ -158,6 +164,7 @@ static int ks_out_open(struct ks_ctx *ctx, const char *write, struct ks_out *out
 			close(fd);
 			unlink(out->tmp);
 		}
+		out->again = err == ENOENT || err == ENOTDIR;
 		status = ks_fatal(ctx, ks_errno_status(err),
 				  "%s: cannot create a temporary file beside it: %s",
 				  out->file, strerror(err));
@@ -282,7 +289,7 @@ static int ks_pass(struct ks_ctx *ctx, const struct ks_agent *a, bool *stop)
 	ctx->status = 0;
 	ret = ks_out_open(ctx, a->write, &out);
 	if (ret) {
-		*stop = true;
+		*stop = !out.again;
 		return ret;
 	}
 	ctx->out = out.f;

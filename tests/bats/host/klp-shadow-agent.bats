@@ -261,3 +261,21 @@ file_has() {
 	assert_equal "$status" 69
 	file_has "$dir/klp.prom" 'klp_shadow_last_success_timestamp_seconds 1234.000'
 }
+
+@test "a missing --write directory is a failed pass: the loop goes on and writes once it is back" {
+	local dir=$BATS_TEST_TMPDIR/textfile rc
+
+	"$KS" --sysfs-root "$ROOT" -o prometheus --write "$dir/klp.prom" \
+		--interval 0.2 --count 25 list 2>"$BATS_TEST_TMPDIR/err" &
+	AGENT_PID=$!
+	sleep 0.5
+	kill -0 "$AGENT_PID"
+	mkdir "$dir"
+	wait_for 10 file_has "$dir/klp.prom" 'klp_shadow_up 1'
+	rc=0
+	wait "$AGENT_PID" || rc=$?
+	AGENT_PID=
+	assert_equal "$rc" 0
+	run cat "$BATS_TEST_TMPDIR/err"
+	assert_output "klp-shadow: error: $dir/klp.prom: cannot create a temporary file beside it: No such file or directory"
+}
