@@ -7,7 +7,9 @@
  * bytes, refcount, owners) are one series per id, labelled {id, name};
  * which patch objects list an id is the info series klp_shadow_type_info
  * {id, name, object, patch} 1, to join on. Summing a per-id family over its
- * series gives the registry's total. The families, the meaning of each and
+ * series gives the total of the ids patch objects list or registered; ids
+ * used only through the id-based API have no sysfs directory and are not
+ * in it (debugfs types shows them). The families, the meaning of each and
  * example queries are documented in klp-shadow.8.
  */
 

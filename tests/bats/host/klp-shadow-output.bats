@@ -204,3 +204,18 @@ klp_shadow_type_info{id="2",name="counter",object="livepatch_shadow_mod",patch="
 	run grep -c '^klp_shadow_owner_target_loaded{id="1",' <<< "$metrics"
 	assert_output 1
 }
+
+@test "an id only debugfs types lists (the id-based API) has no series; the man page and the orphan alert say the sums cover listed ids only" {
+	local man=$KLP_TOP/tools/klp-shadow/klp-shadow.8
+	local rules=$KLP_TOP/tools/klp-shadow/deploy/klp-shadow.rules.yml
+
+	copy_demo
+	echo '7 <none> 0 5 40' >> "$ROOT/kernel/debug/livepatch/shadow/types"
+	run ks -o prometheus list
+	assert_success
+	refute_output --partial 'id="7"'
+	run grep -c "summing a family over its series gives the registry's total" "$man"
+	assert_output 0
+	grep -q 'id-based API' "$man"
+	grep -A 12 'alert: KlpShadowOrphanVariables' "$rules" | grep -q 'id-based API'
+}
