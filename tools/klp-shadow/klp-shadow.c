@@ -113,12 +113,15 @@ static const struct argp_option ks_options[] = {
 static void ks_verror(struct ks_ctx *ctx, const char *fmt, va_list ap,
 		      bool json)
 {
-	char *msg;
+	char *msg, *text;
 
 	if (vasprintf(&msg, fmt, ap) < 0)
 		return;
+	/* Names in it are shown as in tables: a control byte is \xHH. */
+	text = ks_text(msg);
 	if (!ks_log_repeated(ctx, msg))
-		fprintf(stderr, "klp-shadow: error: %s\n", msg);
+		fprintf(stderr, "klp-shadow: error: %s\n", text ?: msg);
+	free(text);
 	if (json)
 		ks_print_error_json(ctx->out ?: stdout, msg);
 	free(msg);

@@ -167,6 +167,7 @@ void ks_module_state_done(void);
 void ks_owner_parse(struct ks_ctx *ctx, const char *owner, struct ks_owner *own);
 
 /* output.c */
+char *ks_text(const char *s);
 void ks_print_list(struct ks_ctx *ctx, FILE *f, struct ks_rows *rows);
 void ks_print_stat(struct ks_ctx *ctx, FILE *f, struct ks_rows *rows);
 void ks_print_error_json(FILE *f, const char *msg);
