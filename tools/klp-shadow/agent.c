@@ -287,6 +287,8 @@ static int ks_pass(struct ks_ctx *ctx, const struct ks_agent *a, bool *stop)
 
 	ctx->errors = 0;
 	ctx->status = 0;
+	/* One time for the pass: what it prints is what a later one carries. */
+	ctx->now = ks_now();
 	ret = ks_out_open(ctx, a->write, &out);
 	if (ret) {
 		*stop = !out.again;
@@ -306,7 +308,7 @@ static int ks_pass(struct ks_ctx *ctx, const struct ks_agent *a, bool *stop)
 		*stop = true;
 	ret = ret ?: ctx->status;
 	if (!ret)
-		ctx->last_success = ks_now();
+		ctx->last_success = ctx->now;
 	return ret;
 }
 

@@ -105,6 +105,7 @@ struct ks_owner {
  * @status:	exit status of the non-fatal errors of this pass (0, 1 or 77)
  * @errors:	non-fatal errors of this pass
  * @last_success: when a pass last exited 0 (seconds since the epoch), or 0
+ * @now:	when this pass started: its time of success, if it succeeds
  * @out:	where the output goes (and, in JSON mode, fatal errors)
  * @logged:	with --interval, the messages of this pass and of the last
  *		(an error the last pass reported is not repeated on stderr)
@@ -117,6 +118,7 @@ struct ks_ctx {
 	int status;
 	unsigned int errors;
 	double last_success;
+	double now;
 	FILE *out;
 	struct ks_log *logged;
 };

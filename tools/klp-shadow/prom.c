@@ -16,7 +16,6 @@
 #define _GNU_SOURCE
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include "json_writer.h"
 #include "klp-shadow.h"
 
@@ -201,14 +200,6 @@ static void ks_prom_type_info(FILE *f, struct ks_rows *rows)
 	}
 }
 
-static double ks_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 static void ks_prom_last_success(FILE *f, double when)
 {
 	ks_prom_head(f, "klp_shadow_last_success_timestamp_seconds",
@@ -245,7 +236,7 @@ void ks_print_prom(struct ks_ctx *ctx, FILE *f, struct ks_rows *rows)
 	ks_prom_per_id(f, "klp_shadow_bytes",
 		       "Bytes of shadow data held by the live variables of the id, registry-wide.",
 		       ids, n, KS_BYTES);
-	ks_prom_last_success(f, ctx->status || ctx->errors ? ctx->last_success : ks_now());
+	ks_prom_last_success(f, ctx->status || ctx->errors ? ctx->last_success : ctx->now);
 	ks_prom_per_id(f, "klp_shadow_live_variables",
 		       "Shadow variables of the id alive now, registry-wide.",
 		       ids, n, KS_LIVE);

@@ -279,3 +279,22 @@ file_has() {
 	run cat "$BATS_TEST_TMPDIR/err"
 	assert_output "klp-shadow: error: $dir/klp.prom: cannot create a temporary file beside it: No such file or directory"
 }
+
+@test "a failing pass of a loop carries over exactly the last success the file said" {
+	local dir=$BATS_TEST_TMPDIR/textfile stamp rc
+
+	mkdir "$dir"
+	"$KS" --sysfs-root "$ROOT" -o prometheus --write "$dir/klp.prom" \
+		--interval 1.5 --count 2 list livepatch_shadow_fix1 2>/dev/null &
+	AGENT_PID=$!
+	wait_for 10 file_has "$dir/klp.prom" 'klp_shadow_up 1'
+	stamp=$(grep '^klp_shadow_last_success_timestamp_seconds ' "$dir/klp.prom")
+	mv "$ROOT/$FIX1" "$BATS_TEST_TMPDIR/fix1"
+	rc=0
+	wait "$AGENT_PID" || rc=$?
+	AGENT_PID=
+	assert_equal "$rc" 66
+	file_has "$dir/klp.prom" 'klp_shadow_up 0'
+	run grep '^klp_shadow_last_success_timestamp_seconds ' "$dir/klp.prom"
+	assert_output "$stamp"
+}
