@@ -217,7 +217,7 @@ static void ks_prom_errors(struct ks_ctx *ctx, FILE *f)
 static void ks_prom_up(FILE *f, bool up)
 {
 	ks_prom_head(f, "klp_shadow_up",
-		     "1 if klp-shadow's last run read the registry, 0 if it failed (no other series then).");
+		     "1 if klp-shadow's last run read the registry, 0 if it failed (then only klp_shadow_up, klp_shadow_read_errors and klp_shadow_last_success_timestamp_seconds are printed).");
 	fprintf(f, "klp_shadow_up %d\n", up);
 }
 

@@ -219,3 +219,9 @@ klp_shadow_type_info{id="2",name="counter",object="livepatch_shadow_mod",patch="
 	grep -q 'id-based API' "$man"
 	grep -A 12 'alert: KlpShadowOrphanVariables' "$rules" | grep -q 'id-based API'
 }
+
+@test "klp_shadow_up's HELP names the series a failed run still prints" {
+	run ks -o prometheus list
+	assert_success
+	assert_line '# HELP klp_shadow_up 1 if klp-shadow'"'"'s last run read the registry, 0 if it failed (then only klp_shadow_up, klp_shadow_read_errors and klp_shadow_last_success_timestamp_seconds are printed).'
+}
