@@ -135,6 +135,22 @@ static char *ks_write_target(struct ks_ctx *ctx, const char *write, int *status)
 	return file;
 }
 
+/*
+ * The mode of the file written: that of the file it replaces, or, for a
+ * new file, 0666 less the umask, as open(O_CREAT) would give it.
+ */
+static mode_t ks_write_mode(const char *file)
+{
+	struct stat st;
+	mode_t mask;
+
+	if (!stat(file, &st))
+		return st.st_mode & 0777;
+	mask = umask(0);
+	umask(mask);
+	return 0666 & ~mask;
+}
+
 static int ks_out_open(struct ks_ctx *ctx, const char *write, struct ks_out *out)
 {
 	int fd, err, status = 0;
@@ -154,7 +170,7 @@ static int ks_out_open(struct ks_ctx *ctx, const char *write, struct ks_out *out
 	free(copy);
 	fd = out->tmp ? mkstemp(out->tmp) : -1;
 	err = errno;
-	if (fd >= 0 && fchmod(fd, 0644))
+	if (fd >= 0 && fchmod(fd, ks_write_mode(out->file)))
 		err = errno;
 	else if (fd >= 0)
 		out->f = fdopen(fd, "w");

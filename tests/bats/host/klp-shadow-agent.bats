@@ -298,3 +298,18 @@ file_has() {
 	run grep '^klp_shadow_last_success_timestamp_seconds ' "$dir/klp.prom"
 	assert_output "$stamp"
 }
+
+@test "--write keeps the mode of the file it replaces, and a new file honours the umask" {
+	local dir=$BATS_TEST_TMPDIR/textfile
+
+	mkdir "$dir"
+	run bash -c 'umask 027; exec "$@"' _ "$KS" --sysfs-root "$ROOT" -o prometheus --write "$dir/new.prom" list
+	assert_success
+	[ "$(stat -c %a "$dir/new.prom")" = 640 ]
+	echo old > "$dir/klp.prom"
+	chmod 604 "$dir/klp.prom"
+	run ks -o prometheus --write "$dir/klp.prom" list
+	assert_success
+	[ "$(stat -c %a "$dir/klp.prom")" = 604 ]
+	file_has "$dir/klp.prom" 'klp_shadow_up 1'
+}
