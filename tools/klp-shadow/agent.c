@@ -8,7 +8,8 @@
  * Prometheus format: klp_shadow_up 0 and the time of the last success,
  * carried over from the file it replaces) and the loop goes on. What ends
  * the loop is an error no later pass can mend: a usage error, or output
- * that cannot be written (ENOSPC, EPIPE with SIGPIPE ignored, permission).
+ * that cannot be written (ENOSPC, EPIPE with SIGPIPE ignored, permission);
+ * a missing --write directory is a failed pass (it may come back).
  * An error goes to stderr when it appears, not again on each pass while it
  * lasts (each pass still counts it).
  */
@@ -27,6 +28,8 @@
 #include "klp-shadow.h"
 
 #define KS_LAST_SUCCESS	"klp_shadow_last_success_timestamp_seconds "
+/* How much of the file --write replaces is searched for the last success. */
+#define KS_PREV_MAX	(1024 * 1024)
 
 /* Messages of one pass. */
 struct ks_log_pass {
@@ -84,11 +87,16 @@ bool ks_log_repeated(struct ks_ctx *ctx, const char *msg)
 	return seen;
 }
 
-/* Where one pass writes: stdout, or @tmp, renamed over @file at the end. */
+/*
+ * Where one pass writes: stdout, or @tmp, renamed over @file at the end.
+ * @again: the file could not be opened for a reason a later pass may not
+ * meet (its directory is missing: it may come back).
+ */
 struct ks_out {
 	FILE *f;
 	char *file;
 	char *tmp;
+	bool again;
 };
 
 static int ks_errno_status(int err)
@@ -99,7 +107,9 @@ static int ks_errno_status(int err)
 /*
  * The file --write replaces: @write itself, or the file a symbolic link
  * names (its target is replaced, in the target's directory, and the link
- * stays). A link to nothing is refused.
+ * stays). A link to nothing is refused, and so is a target that exists and
+ * is not a regular file (a device, a FIFO, a directory): it is never
+ * replaced.
  */
 static char *ks_write_target(struct ks_ctx *ctx, const char *write, int *status)
 {
@@ -110,14 +120,35 @@ static char *ks_write_target(struct ks_ctx *ctx, const char *write, int *status)
 		file = strdup(write);
 		if (!file)
 			*status = ks_fatal(ctx, 1, "%s: %s", write, strerror(ENOMEM));
-		return file;
+	} else {
+		file = realpath(write, NULL);
+		if (!file)
+			*status = ks_fatal(ctx, 1,
+					   "%s: a symbolic link to a file that cannot be resolved (%s): not written",
+					   write, strerror(errno));
 	}
-	file = realpath(write, NULL);
-	if (!file)
-		*status = ks_fatal(ctx, 1,
-				   "%s: a symbolic link to a file that cannot be resolved (%s): not written",
-				   write, strerror(errno));
+	if (file && !stat(file, &st) && !S_ISREG(st.st_mode)) {
+		*status = ks_fatal(ctx, 1, "%s: not a regular file: not replaced", file);
+		free(file);
+		file = NULL;
+	}
 	return file;
+}
+
+/*
+ * The mode of the file written: that of the file it replaces, or, for a
+ * new file, 0666 less the umask, as open(O_CREAT) would give it.
+ */
+static mode_t ks_write_mode(const char *file)
+{
+	struct stat st;
+	mode_t mask;
+
+	if (!stat(file, &st))
+		return st.st_mode & 0777;
+	mask = umask(0);
+	umask(mask);
+	return 0666 & ~mask;
 }
 
 static int ks_out_open(struct ks_ctx *ctx, const char *write, struct ks_out *out)
@@ -139,7 +170,7 @@ static int ks_out_open(struct ks_ctx *ctx, const char *write, struct ks_out *out
 	free(copy);
 	fd = out->tmp ? mkstemp(out->tmp) : -1;
 	err = errno;
-	if (fd >= 0 && fchmod(fd, 0644))
+	if (fd >= 0 && fchmod(fd, ks_write_mode(out->file)))
 		err = errno;
 	else if (fd >= 0)
 		out->f = fdopen(fd, "w");
@@ -149,6 +180,7 @@ static int ks_out_open(struct ks_ctx *ctx, const char *write, struct ks_out *out
 			close(fd);
 			unlink(out->tmp);
 		}
+		out->again = err == ENOENT || err == ENOTDIR;
 		status = ks_fatal(ctx, ks_errno_status(err),
 				  "%s: cannot create a temporary file beside it: %s",
 				  out->file, strerror(err));
@@ -200,26 +232,42 @@ static int ks_out_close(struct ks_ctx *ctx, struct ks_out *out)
 	return err;
 }
 
-/* The last success recorded in the file --write replaces, or 0. */
+/*
+ * The last success recorded in the file --write replaces, or 0. Only a
+ * regular file is read (a FIFO would block, a device never end), and only
+ * its first KS_PREV_MAX bytes: the line comes early in what this tool
+ * writes.
+ */
 static double ks_prev_success(const char *write)
 {
-	char *line = NULL;
-	size_t size = 0;
+	size_t total = 0, len;
+	bool line_start = true;
+	char buf[4096];
 	double when = 0;
+	struct stat st;
 	FILE *f;
+	int fd;
 
-	f = fopen(write, "re");
-	if (!f)
+	fd = open(write, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
 		return 0;
-	while (getline(&line, &size, f) > 0) {
-		if (!strncmp(line, KS_LAST_SUCCESS, strlen(KS_LAST_SUCCESS))) {
-			when = strtod(line + strlen(KS_LAST_SUCCESS), NULL);
+	f = fstat(fd, &st) || !S_ISREG(st.st_mode) ? NULL : fdopen(fd, "r");
+	if (!f) {
+		close(fd);
+		return 0;
+	}
+	while (total < KS_PREV_MAX && fgets(buf, sizeof(buf), f)) {
+		len = strlen(buf);
+		total += len;
+		if (line_start &&
+		    !strncmp(buf, KS_LAST_SUCCESS, strlen(KS_LAST_SUCCESS))) {
+			when = strtod(buf + strlen(KS_LAST_SUCCESS), NULL);
 			if (!(when > 0))
 				when = 0;
 			break;
 		}
+		line_start = len && buf[len - 1] == '\n';
 	}
-	free(line);
 	fclose(f);
 	return when;
 }
@@ -255,9 +303,11 @@ static int ks_pass(struct ks_ctx *ctx, const struct ks_agent *a, bool *stop)
 
 	ctx->errors = 0;
 	ctx->status = 0;
+	/* One time for the pass: what it prints is what a later one carries. */
+	ctx->now = ks_now();
 	ret = ks_out_open(ctx, a->write, &out);
 	if (ret) {
-		*stop = true;
+		*stop = !out.again;
 		return ret;
 	}
 	ctx->out = out.f;
@@ -274,7 +324,7 @@ static int ks_pass(struct ks_ctx *ctx, const struct ks_agent *a, bool *stop)
 		*stop = true;
 	ret = ret ?: ctx->status;
 	if (!ret)
-		ctx->last_success = ks_now();
+		ctx->last_success = ctx->now;
 	return ret;
 }
 

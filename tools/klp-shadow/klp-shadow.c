@@ -113,12 +113,15 @@ static const struct argp_option ks_options[] = {
 static void ks_verror(struct ks_ctx *ctx, const char *fmt, va_list ap,
 		      bool json)
 {
-	char *msg;
+	char *msg, *text;
 
 	if (vasprintf(&msg, fmt, ap) < 0)
 		return;
+	/* Names in it are shown as in tables: a control byte is \xHH. */
+	text = ks_text(msg);
 	if (!ks_log_repeated(ctx, msg))
-		fprintf(stderr, "klp-shadow: error: %s\n", msg);
+		fprintf(stderr, "klp-shadow: error: %s\n", text ?: msg);
+	free(text);
 	if (json)
 		ks_print_error_json(ctx->out ?: stdout, msg);
 	free(msg);
@@ -436,8 +439,21 @@ static int ks_selector_check(struct ks_ctx *ctx, const char *s,
 	return 0;
 }
 
+/*
+ * @what was not found: 66, or, when something could not be read (it may be
+ * there), the status of that error.
+ */
+static int ks_not_found(struct ks_ctx *ctx, const char *what)
+{
+	if (ctx->errors && ctx->status)
+		return ks_fatal(ctx, ctx->status,
+				"%s: not found where the tree could be read", what);
+	return ks_fatal(ctx, EX_NOINPUT, "%s: not found", what);
+}
+
 static int ks_do_list(struct ks_ctx *ctx, FILE *out, int argc, char **argv)
 {
+	struct ks_select tsel = { 0 };
 	struct ks_rows rows = { 0 };
 	struct ks_selector sel;
 	int ret;
@@ -449,11 +465,17 @@ static int ks_do_list(struct ks_ctx *ctx, FILE *out, int argc, char **argv)
 		if (ret)
 			return ret;
 	}
-	ret = ks_read_tree(ctx, &rows);
+	if (argc) {
+		tsel.patch = sel.patch;
+		tsel.object = sel.object;
+		tsel.ids = &sel.id;
+		tsel.nr_ids = sel.has_id;
+	}
+	ret = ks_read_tree(ctx, &rows, argc ? &tsel : NULL);
 	if (!ret && argc) {
 		ret = ks_selector_check(ctx, argv[0], &sel);
 		if (!ret && !ks_filter(&rows, ks_keep_selected, &sel) && sel.has_id)
-			ret = ks_fatal(ctx, EX_NOINPUT, "%s: not found", argv[0]);
+			ret = ks_not_found(ctx, argv[0]);
 	}
 	if (!ret)
 		ks_print_list(ctx, out, &rows);
@@ -482,8 +504,10 @@ static bool ks_keep_ids(const struct ks_row *row, const void *arg)
 
 static int ks_do_stat(struct ks_ctx *ctx, FILE *out, int argc, char **argv)
 {
+	struct ks_select tsel = { 0 };
 	struct ks_rows rows = { 0 };
 	struct ks_ids ids = { 0 };
+	char what[32];
 	int i, ret;
 	size_t j;
 
@@ -498,14 +522,18 @@ static int ks_do_stat(struct ks_ctx *ctx, FILE *out, int argc, char **argv)
 			return ks_fatal(ctx, EX_USAGE, "invalid id '%s'", argv[i]);
 		}
 	}
-	ret = ks_read_tree(ctx, &rows);
+	tsel.ids = ids.v;
+	tsel.nr_ids = ids.n;
+	ret = ks_read_tree(ctx, &rows, &tsel);
 	if (!ret) {
 		ks_filter(&rows, ks_keep_ids, &ids);
 		for (i = 0; i < ids.n && !ret; i++) {
 			for (j = 0; j < rows.n && rows.v[j].id != ids.v[i]; j++)
 				;
-			if (j == rows.n)
-				ret = ks_fatal(ctx, EX_NOINPUT, "id %s: not found", argv[i]);
+			if (j == rows.n) {
+				snprintf(what, sizeof(what), "id %s", argv[i]);
+				ret = ks_not_found(ctx, what);
+			}
 		}
 	}
 	if (!ret)

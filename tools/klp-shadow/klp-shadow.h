@@ -105,6 +105,7 @@ struct ks_owner {
  * @status:	exit status of the non-fatal errors of this pass (0, 1 or 77)
  * @errors:	non-fatal errors of this pass
  * @last_success: when a pass last exited 0 (seconds since the epoch), or 0
+ * @now:	when this pass started: its time of success, if it succeeds
  * @out:	where the output goes (and, in JSON mode, fatal errors)
  * @logged:	with --interval, the messages of this pass and of the last
  *		(an error the last pass reported is not repeated on stderr)
@@ -117,6 +118,7 @@ struct ks_ctx {
 	int status;
 	unsigned int errors;
 	double last_success;
+	double now;
 	FILE *out;
 	struct ks_log *logged;
 };
@@ -137,8 +139,23 @@ __printf(3, 4) void ks_error(struct ks_ctx *ctx, int status, const char *fmt, ..
 __printf(3, 4) int ks_fatal(struct ks_ctx *ctx, int status, const char *fmt, ...);
 __printf(2, 3) char *ks_path(struct ks_ctx *ctx, const char *fmt, ...);
 
+/**
+ * struct ks_select - what ks_read_tree() reads
+ * @patch:	only this patch, NULL for every one
+ * @object:	only this object of it, NULL for every one
+ * @ids:	only these ids, @nr_ids of them; every id if 0
+ * @nr_ids:	entries in @ids
+ */
+struct ks_select {
+	const char *patch;
+	const char *object;
+	const unsigned long long *ids;
+	size_t nr_ids;
+};
+
 /* tree.c */
-int ks_read_tree(struct ks_ctx *ctx, struct ks_rows *rows);
+int ks_read_tree(struct ks_ctx *ctx, struct ks_rows *rows,
+		 const struct ks_select *sel);
 int ks_check_root(struct ks_ctx *ctx);
 void ks_free_rows(struct ks_rows *rows);
 bool ks_parse_id(const char *s, unsigned long long *id);
@@ -152,6 +169,7 @@ void ks_module_state_done(void);
 void ks_owner_parse(struct ks_ctx *ctx, const char *owner, struct ks_owner *own);
 
 /* output.c */
+char *ks_text(const char *s);
 void ks_print_list(struct ks_ctx *ctx, FILE *f, struct ks_rows *rows);
 void ks_print_stat(struct ks_ctx *ctx, FILE *f, struct ks_rows *rows);
 void ks_print_error_json(FILE *f, const char *msg);

@@ -227,8 +227,14 @@ void ks_owner_parse(struct ks_ctx *ctx, const char *owner, struct ks_owner *own)
 	}
 	free(path);
 	ks_module_state(ctx, own->patch, &own->patch_state);
+	/*
+	 * Retired: a loaded livepatch module. A state that could not be read
+	 * (reported) says nothing either way: the taint decides, and the
+	 * state stays unknown, so the kind never depends on that file.
+	 */
 	if (own->kind == KS_OWNER_OTHER) {
-		if (!own->patch_state.loaded || !ks_module_is_livepatch(ctx, own->patch))
+		if ((own->patch_state.known && !own->patch_state.loaded) ||
+		    !ks_module_is_livepatch(ctx, own->patch))
 			return;
 		own->kind = KS_OWNER_RETIRED;
 	}

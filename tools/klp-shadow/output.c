@@ -20,7 +20,7 @@
  *
  * Return: a copy to free.
  */
-static char *ks_text(const char *s)
+char *ks_text(const char *s)
 {
 	const unsigned char *p;
 	char *out, *q;

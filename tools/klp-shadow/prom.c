@@ -7,14 +7,15 @@
  * bytes, refcount, owners) are one series per id, labelled {id, name};
  * which patch objects list an id is the info series klp_shadow_type_info
  * {id, name, object, patch} 1, to join on. Summing a per-id family over its
- * series gives the registry's total. The families, the meaning of each and
+ * series gives the total of the ids patch objects list or registered; ids
+ * used only through the id-based API have no sysfs directory and are not
+ * in it (debugfs types shows them). The families, the meaning of each and
  * example queries are documented in klp-shadow.8.
  */
 
 #define _GNU_SOURCE
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include "json_writer.h"
 #include "klp-shadow.h"
 
@@ -139,6 +140,19 @@ static void ks_prom_per_id(FILE *f, const char *metric, const char *help,
 	}
 }
 
+/* Did an owner line of @id before @j say the same (free-form lines repeat)? */
+static bool ks_owner_repeated(const struct ks_prom_id *id, size_t j)
+{
+	size_t k;
+
+	for (k = 0; k < j; k++) {
+		if (!strcmp(id->owners->owners[k], id->owners->owners[j]))
+			return true;
+	}
+	return false;
+}
+
+/* One series per id and owner line, however often the line repeats. */
 static void ks_prom_target_loaded(FILE *f, const struct ks_prom_id *ids, size_t n)
 {
 	const char *metric = "klp_shadow_owner_target_loaded";
@@ -151,7 +165,8 @@ static void ks_prom_target_loaded(FILE *f, const struct ks_prom_id *ids, size_t 
 		for (j = 0; ids[i].own && j < ids[i].owners->nr_owners; j++) {
 			const struct ks_owner *o = &ids[i].own[j];
 
-			if (o->kind == KS_OWNER_OTHER || !o->target_state.known)
+			if (o->kind == KS_OWNER_OTHER || !o->target_state.known ||
+			    ks_owner_repeated(&ids[i], j))
 				continue;
 			snprintf(s, sizeof(s), "%llu", ids[i].id);
 			fprintf(f, "%s{", metric);
@@ -185,14 +200,6 @@ static void ks_prom_type_info(FILE *f, struct ks_rows *rows)
 	}
 }
 
-static double ks_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 static void ks_prom_last_success(FILE *f, double when)
 {
 	ks_prom_head(f, "klp_shadow_last_success_timestamp_seconds",
@@ -210,7 +217,7 @@ static void ks_prom_errors(struct ks_ctx *ctx, FILE *f)
 static void ks_prom_up(FILE *f, bool up)
 {
 	ks_prom_head(f, "klp_shadow_up",
-		     "1 if klp-shadow's last run read the registry, 0 if it failed (no other series then).");
+		     "1 if klp-shadow's last run read the registry, 0 if it failed (then only klp_shadow_up, klp_shadow_read_errors and klp_shadow_last_success_timestamp_seconds are printed).");
 	fprintf(f, "klp_shadow_up %d\n", up);
 }
 
@@ -229,7 +236,7 @@ void ks_print_prom(struct ks_ctx *ctx, FILE *f, struct ks_rows *rows)
 	ks_prom_per_id(f, "klp_shadow_bytes",
 		       "Bytes of shadow data held by the live variables of the id, registry-wide.",
 		       ids, n, KS_BYTES);
-	ks_prom_last_success(f, ctx->status || ctx->errors ? ctx->last_success : ks_now());
+	ks_prom_last_success(f, ctx->status || ctx->errors ? ctx->last_success : ctx->now);
 	ks_prom_per_id(f, "klp_shadow_live_variables",
 		       "Shadow variables of the id alive now, registry-wide.",
 		       ids, n, KS_LIVE);

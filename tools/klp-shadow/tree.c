@@ -105,6 +105,34 @@ static int ks_read_error(struct ks_ctx *ctx, const char *path, int err)
 	return err;
 }
 
+/*
+ * Report a directory of the selection that cannot be read: it ends the run
+ * (and counts in klp_shadow_read_errors). Store its exit status in *@fatal
+ * and return @err.
+ */
+static int ks_read_fatal(struct ks_ctx *ctx, const char *path, int err,
+			 int *fatal)
+{
+	ctx->errors++;
+	*fatal = ks_fatal(ctx, err == -EACCES || err == -EPERM ? EX_NOPERM : 1,
+			  "%s: %s", path, strerror(-err));
+	return err;
+}
+
+/*
+ * Report a directory that cannot be read: non-fatal when @fatal is NULL,
+ * else as ks_read_fatal(). Gone (ENOENT, ENOTDIR) is KS_VANISHED.
+ */
+static int ks_dir_error(struct ks_ctx *ctx, const char *path, int err,
+			int *fatal)
+{
+	if (err == -ENOENT || err == -ENOTDIR)
+		return KS_VANISHED;
+	if (fatal)
+		return ks_read_fatal(ctx, path, err, fatal);
+	return ks_read_error(ctx, path, err);
+}
+
 /**
  * ks_is_dir_path() - is @path a directory (following symbolic links)?
  * @path:	the path
@@ -266,6 +294,23 @@ static void ks_drop_rows(struct ks_rows *rows, size_t from)
 		ks_free_row(&rows->v[--rows->n]);
 }
 
+/* Is the shadow_types entry @entry one of the ids of @sel? */
+static bool ks_id_selected(const struct ks_select *sel, const char *entry)
+{
+	unsigned long long id;
+	size_t i;
+
+	if (!sel || !sel->nr_ids)
+		return true;
+	if (!ks_parse_id(entry, &id))
+		return false;
+	for (i = 0; i < sel->nr_ids; i++) {
+		if (sel->ids[i] == id)
+			return true;
+	}
+	return false;
+}
+
 /* Read one shadow_types/<id> directory into a new row. */
 static int ks_read_type(struct ks_ctx *ctx, struct ks_rows *rows,
 			const char *patch, const char *object,
@@ -309,14 +354,15 @@ static int ks_only_dirs(const struct dirent *d)
 
 /*
  * List the entries of @path, sorted. Return their number, KS_VANISHED if
- * @path is gone, or another negative errno (reported).
+ * @path is gone, or another negative errno (reported; fatal if @fatal).
  */
-static int ks_scan(struct ks_ctx *ctx, const char *path, struct dirent ***list)
+static int ks_scan(struct ks_ctx *ctx, const char *path, struct dirent ***list,
+		   int *fatal)
 {
 	int n = scandir(path, list, ks_only_dirs, alphasort);
 
 	if (n < 0)
-		return ks_read_error(ctx, path, -errno);
+		return ks_dir_error(ctx, path, -errno, fatal);
 	return n;
 }
 
@@ -327,44 +373,63 @@ static void ks_free_list(struct dirent **list, int n)
 	free(list);
 }
 
-static bool ks_is_dir(const char *dir, const char *name)
+/*
+ * Is "<dir>/<name>" a directory? 1 if it is, 0 if it is not or is gone, a
+ * negative errno if it cannot be told (reported; fatal if @fatal): a
+ * directory that cannot be read is never taken for no directory.
+ */
+static int ks_is_dir(struct ks_ctx *ctx, const char *dir, const char *name,
+		     int *fatal)
 {
+	struct stat st;
 	char *path;
-	bool ret;
+	int ret;
 
 	if (asprintf(&path, "%s/%s", dir, name) < 0)
-		return false;
-	ret = ks_is_dir_path(path);
+		return -ENOMEM;
+	if (!stat(path, &st))
+		ret = S_ISDIR(st.st_mode);
+	else
+		ret = ks_dir_error(ctx, path, -errno, fatal);
 	free(path);
-	return ret;
+	return ret == KS_VANISHED ? 0 : ret;
 }
 
 /* The types of one object; objects without shadow_types have none. */
 static int ks_read_object(struct ks_ctx *ctx, struct ks_rows *rows,
 			  const char *patchdir, const char *patch,
-			  const char *object)
+			  const char *object, const struct ks_select *sel,
+			  int *fatal)
 {
 	struct dirent **list;
-	char *types;
+	char *objdir;
 	int i, n, ret = 0;
 
-	if (asprintf(&types, "%s/%s/shadow_types", patchdir, object) < 0)
+	if (asprintf(&objdir, "%s/%s", patchdir, object) < 0)
 		return -ENOMEM;
-	if (!ks_is_dir(types, ".")) {
-		free(types);
+	n = ks_is_dir(ctx, objdir, "shadow_types", fatal);
+	if (n <= 0) {
+		free(objdir);
 		return 0;
 	}
-	n = ks_scan(ctx, types, &list);
-	for (i = 0; i < n && ret != KS_VANISHED; i++)
-		ret = ks_read_type(ctx, rows, patch, object, types, list[i]->d_name);
+	free(objdir);
+	if (asprintf(&objdir, "%s/%s/shadow_types", patchdir, object) < 0)
+		return -ENOMEM;
+	n = ks_scan(ctx, objdir, &list, fatal);
+	for (i = 0; i < n && ret != KS_VANISHED; i++) {
+		if (ks_id_selected(sel, list[i]->d_name))
+			ret = ks_read_type(ctx, rows, patch, object, objdir,
+					   list[i]->d_name);
+	}
 	if (n >= 0)
 		ks_free_list(list, n);
-	free(types);
+	free(objdir);
 	return n == KS_VANISHED ? n : ret;
 }
 
 static int ks_read_patch(struct ks_ctx *ctx, struct ks_rows *rows,
-			 const char *lpdir, const char *patch)
+			 const char *lpdir, const char *patch,
+			 const struct ks_select *sel, int *fatal)
 {
 	struct dirent **list;
 	size_t first = rows->n;
@@ -373,14 +438,18 @@ static int ks_read_patch(struct ks_ctx *ctx, struct ks_rows *rows,
 
 	if (asprintf(&patchdir, "%s/%s", lpdir, patch) < 0)
 		return -ENOMEM;
-	n = ks_scan(ctx, patchdir, &list);
-	for (i = 0; i < n && ret != KS_VANISHED; i++) {
+	n = ks_scan(ctx, patchdir, &list, fatal);
+	for (i = 0; i < n && ret != KS_VANISHED && !(fatal && *fatal); i++) {
 		const char *object = list[i]->d_name;
 
-		/* Function directories are "<function,sympos>". */
-		if (strchr(object, ',') || !ks_is_dir(patchdir, object))
+		if (sel && sel->object && strcmp(object, sel->object))
 			continue;
-		ret = ks_read_object(ctx, rows, patchdir, patch, object);
+		/* Function directories are "<function,sympos>". */
+		if (strchr(object, ',') ||
+		    ks_is_dir(ctx, patchdir, object, fatal) <= 0)
+			continue;
+		ret = ks_read_object(ctx, rows, patchdir, patch, object, sel,
+				     fatal);
 	}
 	if (n >= 0)
 		ks_free_list(list, n);
@@ -466,17 +535,21 @@ static int ks_no_livepatch(struct ks_ctx *ctx, const char *lpdir)
 }
 
 /**
- * ks_read_tree() - read every shadow type of every livepatch
+ * ks_read_tree() - read the shadow types of the livepatches
  * @ctx:	the run; non-fatal errors are reported and recorded in it
  * @rows:	the rows, sorted by patch, object and id
+ * @sel:	what to read (NULL: everything); nothing else is read. A
+ *		selected patch or object directory that cannot be read is a
+ *		fatal error
  *
  * Return: 0, or the exit status of a fatal error (reported).
  */
-int ks_read_tree(struct ks_ctx *ctx, struct ks_rows *rows)
+int ks_read_tree(struct ks_ctx *ctx, struct ks_rows *rows,
+		 const struct ks_select *sel)
 {
 	struct dirent **list;
+	int i, n, fatal = 0;
 	char *lpdir;
-	int i, n;
 
 	lpdir = ks_path(ctx, "%s", KS_LIVEPATCH_DIR);
 	n = scandir(lpdir, &list, ks_only_dirs, alphasort);
@@ -498,11 +571,15 @@ int ks_read_tree(struct ks_ctx *ctx, struct ks_rows *rows)
 		return ks_fatal(ctx, EX_UNAVAILABLE,
 				"kernel without shadow_types support (no klp_shadow_register in kallsyms)");
 	}
-	for (i = 0; i < n; i++)
-		ks_read_patch(ctx, rows, lpdir, list[i]->d_name);
+	for (i = 0; i < n && !fatal; i++) {
+		if (sel && sel->patch && strcmp(list[i]->d_name, sel->patch))
+			continue;
+		ks_read_patch(ctx, rows, lpdir, list[i]->d_name, sel,
+			      sel && sel->patch ? &fatal : NULL);
+	}
 	if (rows->n)
 		qsort(rows->v, rows->n, sizeof(*rows->v), ks_cmp_rows);
 	ks_free_list(list, n);
 	free(lpdir);
-	return 0;
+	return fatal;
 }

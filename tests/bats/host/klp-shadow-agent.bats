@@ -213,3 +213,103 @@ file_has() {
 	file_has "$BATS_TEST_TMPDIR/scrape" 'klp_shadow_live_variables{id="1",name="leak"} 13'
 	grep -q 'livepatch_shadow_fix1: not found' "$BATS_TEST_TMPDIR/agent.log"
 }
+
+@test "--write to a FIFO is refused with exit 1 and the FIFO stays" {
+	local dir=$BATS_TEST_TMPDIR
+
+	mkfifo "$dir/klp.prom"
+	run timeout 20 "$KS" --sysfs-root "$ROOT" -o prometheus --write "$dir/klp.prom" list
+	assert_equal "$status" 1
+	assert_output "klp-shadow: error: $dir/klp.prom: not a regular file: not replaced"
+	[ -p "$dir/klp.prom" ]
+	run ! compgen -G "$dir/.klp-shadow.*"
+}
+
+@test "--write through a symbolic link to a device is refused, the device is not read and stays" {
+	local dir=$BATS_TEST_TMPDIR limit
+
+	mknod "$dir/zero" c 1 5
+	ln -s zero "$dir/klp.prom"
+	# A bound on memory, should /dev/zero be read; not under ASan, which
+	# reserves more address space than that.
+	limit=400000
+	[ -z "${ASAN_OPTIONS:-}" ] || limit=unlimited
+	run bash -c 'ulimit -v "$0"; exec timeout 20 "$@"' "$limit" \
+		"$KS" --sysfs-root "$ROOT" -o prometheus --write "$dir/klp.prom" --interval 1 list
+	assert_equal "$status" 1
+	assert_output "klp-shadow: error: $dir/zero: not a regular file: not replaced"
+	[ -c "$dir/zero" ]
+	[ -L "$dir/klp.prom" ]
+}
+
+@test "the last success is looked for in the first MiB of the file replaced only" {
+	local dir=$BATS_TEST_TMPDIR/textfile
+
+	mkdir "$dir"
+	{
+		head -c 1048576 /dev/zero | tr '\0' '#'
+		echo
+		echo 'klp_shadow_last_success_timestamp_seconds 1234.000'
+	} > "$dir/klp.prom"
+	missing_tree
+	run ks -o prometheus --write "$dir/klp.prom" list
+	assert_equal "$status" 69
+	file_has "$dir/klp.prom" 'klp_shadow_last_success_timestamp_seconds 0.000'
+
+	printf '# a comment\nklp_shadow_last_success_timestamp_seconds 1234.000\n' > "$dir/klp.prom"
+	run ks -o prometheus --write "$dir/klp.prom" list
+	assert_equal "$status" 69
+	file_has "$dir/klp.prom" 'klp_shadow_last_success_timestamp_seconds 1234.000'
+}
+
+@test "a missing --write directory is a failed pass: the loop goes on and writes once it is back" {
+	local dir=$BATS_TEST_TMPDIR/textfile rc
+
+	"$KS" --sysfs-root "$ROOT" -o prometheus --write "$dir/klp.prom" \
+		--interval 0.2 --count 25 list 2>"$BATS_TEST_TMPDIR/err" &
+	AGENT_PID=$!
+	sleep 0.5
+	kill -0 "$AGENT_PID"
+	mkdir "$dir"
+	wait_for 10 file_has "$dir/klp.prom" 'klp_shadow_up 1'
+	rc=0
+	wait "$AGENT_PID" || rc=$?
+	AGENT_PID=
+	assert_equal "$rc" 0
+	run cat "$BATS_TEST_TMPDIR/err"
+	assert_output "klp-shadow: error: $dir/klp.prom: cannot create a temporary file beside it: No such file or directory"
+}
+
+@test "a failing pass of a loop carries over exactly the last success the file said" {
+	local dir=$BATS_TEST_TMPDIR/textfile stamp rc
+
+	mkdir "$dir"
+	"$KS" --sysfs-root "$ROOT" -o prometheus --write "$dir/klp.prom" \
+		--interval 1.5 --count 2 list livepatch_shadow_fix1 2>/dev/null &
+	AGENT_PID=$!
+	wait_for 10 file_has "$dir/klp.prom" 'klp_shadow_up 1'
+	stamp=$(grep '^klp_shadow_last_success_timestamp_seconds ' "$dir/klp.prom")
+	mv "$ROOT/$FIX1" "$BATS_TEST_TMPDIR/fix1"
+	rc=0
+	wait "$AGENT_PID" || rc=$?
+	AGENT_PID=
+	assert_equal "$rc" 66
+	file_has "$dir/klp.prom" 'klp_shadow_up 0'
+	run grep '^klp_shadow_last_success_timestamp_seconds ' "$dir/klp.prom"
+	assert_output "$stamp"
+}
+
+@test "--write keeps the mode of the file it replaces, and a new file honours the umask" {
+	local dir=$BATS_TEST_TMPDIR/textfile
+
+	mkdir "$dir"
+	run bash -c 'umask 027; exec "$@"' _ "$KS" --sysfs-root "$ROOT" -o prometheus --write "$dir/new.prom" list
+	assert_success
+	[ "$(stat -c %a "$dir/new.prom")" = 640 ]
+	echo old > "$dir/klp.prom"
+	chmod 604 "$dir/klp.prom"
+	run ks -o prometheus --write "$dir/klp.prom" list
+	assert_success
+	[ "$(stat -c %a "$dir/klp.prom")" = 604 ]
+	file_has "$dir/klp.prom" 'klp_shadow_up 1'
+}

@@ -97,3 +97,18 @@ WantedBy=timers.target"
 	assert_success
 	assert_output --partial "SUCCESS: $n rules found"
 }
+
+@test "a missing textfile directory does not stop the service from starting: the tool reports it" {
+	local cmd
+
+	# ProtectSystem=strict fails namespace setup on a missing
+	# ReadWritePaths= directory unless it is marked optional with "-".
+	run grep '^ReadWritePaths=' "$UNITS/klp-shadow.service"
+	assert_output "ReadWritePaths=-$BATS_FILE_TMPDIR/textfile"
+	rm "$BATS_FILE_TMPDIR/textfile"
+	cmd=$(sed -n 's/^ExecStart=//p' "$UNITS/klp-shadow.service")
+	# shellcheck disable=SC2086 # the unit's command line, split as systemd does
+	KLP_SHADOW_SYSFS=$DEMO run $cmd
+	assert_equal "$status" 1
+	assert_output "klp-shadow: error: $BATS_FILE_TMPDIR/textfile/klp_shadow.prom: cannot create a temporary file beside it: No such file or directory"
+}

@@ -5,11 +5,10 @@
 # backslashes), every output stays valid: JSON that jq and Python parse,
 # Prometheus text that promtool and node_exporter accept, a table that
 # cannot drive a terminal.
+# shellcheck disable=SC2154 # $stderr comes from bats' run --separate-stderr
 
 load ../test_helper/common
 load ../test_helper/klp-shadow
-
-# shellcheck disable=SC2154 # $stderr comes from bats' run --separate-stderr
 
 setup() {
 	ks_setup
@@ -81,4 +80,15 @@ teardown() {
 	iconv -f UTF-8 -t UTF-8 <<< "$output" > /dev/null
 	run ks stat 7
 	assert_line '	name bad\xff\xfe utf8'
+}
+
+@test "error lines on stderr show control characters and invalid bytes of names as \\xHH" {
+	local types
+
+	copy_demo
+	types=$ROOT/kernel/livepatch/livepatch_shadow_fix1/livepatch_shadow_mod/shadow_types
+	mkdir "$types/"$'x\x1b[2J\xff'
+	run --separate-stderr ks list
+	assert_equal "$status" 1
+	assert_equal "$stderr" "klp-shadow: error: $types/x\\x1b[2J\\xff: not a shadow type id"
 }

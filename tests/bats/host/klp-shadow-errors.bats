@@ -206,3 +206,82 @@ klp-shadow: error: $ROOT/$TYPE1/bytes: No such file or directory"
 	assert_success
 	assert_output ""
 }
+
+@test "an object directory that cannot be read exits 77 naming it and counts in read_errors" {
+	local obj=kernel/livepatch/livepatch_shadow_fix1/livepatch_shadow_mod
+
+	nobody_tree
+	chmod 000 "$ROOT/$obj"
+	run --separate-stderr as_nobody list
+	assert_equal "$status" 77
+	assert_equal "$stderr" "klp-shadow: error: $ROOT/$obj/shadow_types: Permission denied"
+	run --separate-stderr as_nobody -o prometheus list
+	assert_equal "$status" 77
+	assert_line 'klp_shadow_read_errors 1'
+}
+
+@test "a shadow_types directory that cannot be read exits 77 naming it" {
+	local types=kernel/livepatch/livepatch_shadow_fix1/livepatch_shadow_mod/shadow_types
+
+	nobody_tree
+	chmod 000 "$ROOT/$types"
+	run --separate-stderr as_nobody -j list
+	assert_equal "$status" 77
+	assert_equal "$stderr" "klp-shadow: error: $ROOT/$types: Permission denied"
+	[ "$(jq -c '[.[] | .patch]' <<< "$output")" = '["livepatch_shadow_fix2","livepatch_shadow_fix2"]' ]
+}
+
+@test "a selected object that cannot be read exits 77, not an empty result" {
+	local obj=kernel/livepatch/livepatch_shadow_fix1/livepatch_shadow_mod
+
+	nobody_tree
+	chmod 000 "$ROOT/$obj"
+	run --separate-stderr as_nobody list livepatch_shadow_fix1/livepatch_shadow_mod
+	assert_equal "$status" 77
+	assert_equal "$stderr" "klp-shadow: error: $ROOT/$obj/shadow_types: Permission denied"
+	run --separate-stderr as_nobody -o prometheus list livepatch_shadow_fix1/livepatch_shadow_mod
+	assert_equal "$status" 77
+	assert_line 'klp_shadow_up 0'
+}
+
+@test "stat of an id in a directory that cannot be read exits 77, not 66" {
+	local obj=kernel/livepatch/livepatch_shadow_fix2/livepatch_shadow_mod
+
+	nobody_tree
+	chmod 000 "$ROOT/$obj"
+	run --separate-stderr as_nobody stat 2
+	assert_equal "$status" 77
+	assert_equal "$stderr" "klp-shadow: error: $ROOT/$obj/shadow_types: Permission denied
+klp-shadow: error: id 2: not found where the tree could be read"
+}
+
+@test "a selected patch that cannot be read prints klp_shadow_up 0 and exits 77" {
+	nobody_tree
+	chmod 000 "$ROOT/kernel/livepatch/livepatch_shadow_fix1"
+	run --separate-stderr as_nobody -o prometheus list livepatch_shadow_fix1
+	assert_equal "$status" 77
+	assert_equal "$stderr" "klp-shadow: error: $ROOT/kernel/livepatch/livepatch_shadow_fix1: Permission denied"
+	assert_line 'klp_shadow_up 0'
+	run grep -c '^klp_shadow_types' <<< "$output"
+	assert_output 0
+}
+
+@test "list PATCH/OBJECT reads only the selected object: errors elsewhere are not reported" {
+	echo x > "$ROOT/kernel/livepatch/livepatch_shadow_fix2/livepatch_shadow_mod/shadow_types/1/live"
+	run --separate-stderr ks -o prometheus list livepatch_shadow_fix1/livepatch_shadow_mod
+	assert_success
+	assert_equal "$stderr" ""
+	assert_line 'klp_shadow_read_errors 0'
+	run --separate-stderr ks list livepatch_shadow_fix1
+	assert_success
+	assert_equal "$stderr" ""
+}
+
+@test "stat ID reads only the type directories of that id" {
+	echo x > "$ROOT/kernel/livepatch/livepatch_shadow_fix2/livepatch_shadow_mod/shadow_types/2/live"
+	run --separate-stderr ks stat 1
+	assert_success
+	assert_equal "$stderr" ""
+	run --separate-stderr ks stat 2
+	assert_equal "$status" 1
+}

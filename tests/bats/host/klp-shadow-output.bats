@@ -181,3 +181,47 @@ klp_shadow_type_info{id="2",name="counter",object="livepatch_shadow_mod",patch="
 	run grep 'node_textfile_scrape_error' <<< "$metrics"
 	assert_line 'node_textfile_scrape_error 0'
 }
+
+@test "repeated owner lines give one klp_shadow_owner_target_loaded series, which promtool and node_exporter accept" {
+	local dir=$BATS_TEST_TMPDIR/textfile metrics owners
+
+	copy_demo
+	owners=$ROOT/kernel/livepatch/livepatch_shadow_fix1/livepatch_shadow_mod/shadow_types/1/owners
+	printf '%s\n' livepatch_shadow_fix1/livepatch_shadow_mod kpatch-helper \
+		livepatch_shadow_fix1/livepatch_shadow_mod kpatch-helper > "$owners"
+	mkdir "$dir"
+	run ks -o prometheus --write "$dir/klp_shadow.prom" list
+	assert_success
+	run grep -c '^klp_shadow_owner_target_loaded{id="1",object="livepatch_shadow_mod",owner="livepatch_shadow_fix1/livepatch_shadow_mod"' "$dir/klp_shadow.prom"
+	assert_output 1
+	run promtool check metrics < "$dir/klp_shadow.prom"
+	assert_success
+	[ "$(grep -v '^#' "$dir/klp_shadow.prom" | sed 's/ [^ ]*$//' | sort | uniq -d)" = "" ]
+	start_exporter "$dir"
+	scrape
+	run grep 'node_textfile_scrape_error' <<< "$metrics"
+	assert_line 'node_textfile_scrape_error 0'
+	run grep -c '^klp_shadow_owner_target_loaded{id="1",' <<< "$metrics"
+	assert_output 1
+}
+
+@test "an id only debugfs types lists (the id-based API) has no series; the man page and the orphan alert say the sums cover listed ids only" {
+	local man=$KLP_TOP/tools/klp-shadow/klp-shadow.8
+	local rules=$KLP_TOP/tools/klp-shadow/deploy/klp-shadow.rules.yml
+
+	copy_demo
+	echo '7 <none> 0 5 40' >> "$ROOT/kernel/debug/livepatch/shadow/types"
+	run ks -o prometheus list
+	assert_success
+	refute_output --partial 'id="7"'
+	run grep -c "summing a family over its series gives the registry's total" "$man"
+	assert_output 0
+	grep -q 'id-based API' "$man"
+	grep -A 12 'alert: KlpShadowOrphanVariables' "$rules" | grep -q 'id-based API'
+}
+
+@test "klp_shadow_up's HELP names the series a failed run still prints" {
+	run ks -o prometheus list
+	assert_success
+	assert_line '# HELP klp_shadow_up 1 if klp-shadow'"'"'s last run read the registry, 0 if it failed (then only klp_shadow_up, klp_shadow_read_errors and klp_shadow_last_success_timestamp_seconds are printed).'
+}

@@ -177,3 +177,20 @@ id 2
 	run ks -o prometheus stat
 	assert_equal "$status" 64
 }
+
+@test "a retired owner whose module initstate cannot be read stays retired with its state unknown" {
+	local reg=$BATS_TEST_TMPDIR/registered patch
+
+	cp -r "$KLP_TOP/tests/bats/fixtures/sysfs/registered" "$reg"
+	ROOT=$reg/sys
+	patch=$(jq -r '.[3].owners[0].patch.name' <<< "$(ks -j stat)")
+	rm "$ROOT/module/$patch/initstate"
+	run --separate-stderr ks -j stat 93
+	assert_equal "$status" 1
+	assert_equal "$stderr" "klp-shadow: error: $ROOT/module/$patch/initstate: No such file or directory"
+	[ "$(jq -r '.[0].owners[0].kind' <<< "$output")" = retired ]
+	[ "$(jq -c '.[0].owners[0].patch | [.loaded, .initstate, .refcount]' <<< "$output")" = '[null,null,null]' ]
+	run --separate-stderr ks -o prometheus list
+	assert_line --partial "klp_shadow_owner_target_loaded{id=\"93\","
+	assert_line 'klp_shadow_read_errors 1'
+}
