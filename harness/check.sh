@@ -123,19 +123,60 @@ variant() {
 	return $rc
 }
 
+NODEBUG_FRAGMENTS="base.config livepatch.config nodebug.config"
+DEBUG_FRAGMENTS="base.config livepatch.config debug.config"
+PREBUILD=""
+
+# prebuild: build the kernels of the nodebug and debug stages in the
+# background, at the lowest priority, while lint, host, fuzz and guest run
+# (none of them keeps both cores busy; on a cold start the debug kernel
+# alone takes minutes). Their build directories are seeded from build/obj
+# first, before lint rebuilds part of it. Their stages start once it is
+# done (prebuilt, in main: a stage runs in a subshell, which cannot wait
+# for it), then build again, which finds little or nothing to do and
+# reports any failure. A kill of make check ends it too.
+prebuild() {
+	local name jobs=()
+
+	want nodebug && jobs+=(nodebug)
+	want debug && jobs+=(debug)
+	[ ${#jobs[@]} -gt 0 ] || return 0
+	for name in "${jobs[@]}"; do
+		# shellcheck disable=SC2016 # expanded by that shell
+		OBJ="$BUILD/obj-$name" bash -c '. "$1/lib.sh" && seed_obj' seed "$HARNESS" || return 1
+	done
+	# shellcheck disable=SC2016 # expanded by that shell
+	setsid nice -n 19 bash -c '
+		for name; do
+			[ "$name" = nodebug ] && frags=$NODEBUG_FRAGMENTS || frags=$DEBUG_FRAGMENTS
+			# shellcheck disable=SC2086 # one word per fragment
+			OBJ="$BUILD/obj-$name" "$HARNESS/kbuild.sh" $frags
+		done' prebuild "${jobs[@]}" > "$RESULTS/prebuild.log" 2>&1 &
+	PREBUILD=$!
+	trap 'kill -- -"$PREBUILD" 2>/dev/null' EXIT
+}
+
+# prebuilt: prebuild is done.
+prebuilt() {
+	[ -z "$PREBUILD" ] || wait "$PREBUILD" 2>/dev/null
+	PREBUILD=""
+}
+
 # The kernel without CONFIG_LIVEPATCH_SHADOW_DEBUG: sysfs without debugfs.
 nodebug() {
+	# shellcheck disable=SC2086 # one word per fragment
 	variant nodebug "without CONFIG_LIVEPATCH_SHADOW_DEBUG" \
-		base.config livepatch.config nodebug.config -- "$TOP/tests/nodebug-suite.sh"
+		$NODEBUG_FRAGMENTS -- "$TOP/tests/nodebug-suite.sh"
 }
 
 # The debug kernel (KASAN rebuilds nearly everything the first time): TCG
 # and the checkers make the suite several times slower, hence the memory
 # and the timeout.
+# shellcheck disable=SC2086 # one word per fragment
 debug() {
 	KLP_VM_MEM=${KLP_DEBUG_VM_MEM:-4G} KLP_VM_TIMEOUT=${KLP_DEBUG_TIMEOUT:-3600} \
 		variant debug "with KASAN, kmemleak, lockdep, debugobjects and failslab" \
-		base.config livepatch.config debug.config -- "$TOP/tests/debug-suite.sh"
+		$DEBUG_FRAGMENTS -- "$TOP/tests/debug-suite.sh"
 }
 
 STAGES="lint host fuzz guest nodebug debug series"
@@ -171,11 +212,14 @@ main() {
 	msg "testing kernel $(kernel_release)"
 	rm -rf "$RESULTS"
 	mkdir -p "$RESULTS"
+	export NODEBUG_FRAGMENTS DEBUG_FRAGMENTS HARNESS BUILD
+	prebuild
 
 	want lint && stage lint "$HARNESS/lint.sh"
 	want host && stage host bats --tap "$TOP/tests/bats/host"
 	want fuzz && stage fuzz "$TOP/tests/fuzz/run.sh"
 	want guest && stage guest guest
+	prebuilt
 	want nodebug && stage nodebug nodebug
 	if want debug && want series; then
 		BESIDE_VM=series_beside stage debug debug
