@@ -19,7 +19,7 @@
 #          fragments plus debug.config (KASAN, kmemleak, lockdep,
 #          debugobjects, failslab); in the VM, KUnit, our selftests (fewer
 #          cycles) and shadow-interface.bats, the fail-nth sweep and the
-#          60 s stress test, then a kmemleak scan that must find nothing
+#          stress test (3 rounds), then a kmemleak scan that must find nothing
 #          (tests/debug-suite.sh)
 #   series the patch series (make series-check): each patch applied to the
 #          pristine tree builds and is checkpatch --strict clean; after the

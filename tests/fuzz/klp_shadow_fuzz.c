@@ -158,7 +158,7 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 	for (i = 0; i < ARRAY_SIZE(formats); i++) {
 		ctx.format = formats[i];
 		ctx.pretty = i == 1;
-		if (ks_read_tree(&ctx, &rows))
+		if (ks_read_tree(&ctx, &rows, NULL))
 			break;
 		ks_print_list(&ctx, fuzz_null, &rows);
 		if (ctx.format != KS_FORMAT_PROMETHEUS)
