@@ -23,8 +23,8 @@ MOD_TARGET_SLEEP=test_klp_shadow_sleep
 PARAM_HOLD=/sys/module/$MOD_M/parameters/hold
 SLEEPER_DIR="$KLP_SYSFS_DIR/$MOD_M/$MOD_TARGET_SLEEP/shadow_types/103"
 
-# logged_since(lines, text) - the kernel log has text after its first
-# lines lines (called through loop_until)
+# logged_since(count, text) - the kernel log has text past its first
+# count lines (called through loop_until)
 # shellcheck disable=SC2317
 function logged_since() {
 	dmesg | tail -n "+$(($1 + 1))" | grep -- "$2" > /dev/null
