@@ -58,13 +58,9 @@ teardown() {
 }
 
 @test "node_exporter serves the file of such a tree without a scrape error" {
-	local dir=$BATS_TEST_TMPDIR/textfile metrics
+	local metrics
 
-	mkdir "$dir"
-	run ks -o prometheus --write "$dir/klp_shadow.prom" list
-	assert_success
-	start_exporter "$dir"
-	scrape
+	serve_list
 	run grep 'node_textfile_scrape_error' <<< "$metrics"
 	assert_line 'node_textfile_scrape_error 0'
 	run grep '^klp_shadow_bytes' <<< "$metrics"

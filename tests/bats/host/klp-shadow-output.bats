@@ -166,13 +166,9 @@ klp_shadow_type_info{id="2",name="counter",object="livepatch_shadow_mod",patch="
 }
 
 @test "a real node_exporter serves our series from the file --write put in its textfile directory" {
-	local dir=$BATS_TEST_TMPDIR/textfile metrics
+	local metrics
 
-	mkdir "$dir"
-	run ks -o prometheus --write "$dir/klp_shadow.prom" list
-	assert_success
-	start_exporter "$dir"
-	scrape
+	serve_list
 	run grep '^klp_shadow_' <<< "$metrics"
 	assert_line 'klp_shadow_live_variables{id="1",name="leak"} 13'
 	assert_line 'klp_shadow_bytes{id="2",name="counter"} 48'

@@ -95,3 +95,16 @@ scrape() {
 	done
 	fail "node_exporter did not answer: $(cat "$BATS_TEST_TMPDIR/exporter.log")"
 }
+
+# serve_list: klp-shadow -o prometheus --write into a textfile directory
+# of its own, served by start_exporter's node_exporter; what it serves in
+# $metrics (scrape).
+serve_list() {
+	local dir=$BATS_TEST_TMPDIR/textfile
+
+	mkdir -p "$dir"
+	run ks -o prometheus --write "$dir/klp_shadow.prom" list
+	assert_success
+	start_exporter "$dir"
+	scrape
+}
