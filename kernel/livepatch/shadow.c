@@ -11,9 +11,10 @@
  * DOC: Shadow variables and their lifetime
  *
  * A shadow variable is data attached to a parent object, found by the pair
- * <obj, id>. Variables live in a resizable hash table keyed by that pair,
- * so that looking one up costs the same at any population. Readers use RCU;
- * the caller provides any mutual exclusion the shadow data itself needs.
+ * <obj, id>. Variables live in a hash table keyed by that pair, resized
+ * as they come and go, so that looking one up costs the same at any
+ * population. Readers use RCU; the caller provides any mutual exclusion
+ * the shadow data itself needs.
  *
  * Every id in use has a record that lists its variables, counts them and
  * their bytes, and holds the references taken on it through
@@ -36,9 +37,10 @@
 
 #include <linux/hash.h>
 #include <linux/hashtable.h>
+#include <linux/irq_work.h>
 #include <linux/livepatch.h>
+#include <linux/log2.h>
 #include <linux/mutex.h>
-#include <linux/rhashtable.h>
 #include <linux/sched.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
@@ -46,14 +48,20 @@
 #include <linux/spinlock.h>
 #include <linux/string.h>
 #include <linux/sysfs.h>
+#include <linux/workqueue.h>
 #include "core.h"
 #include "shadow.h"
 
 /* Variables unlinked per klp_shadow_lock section during a collection. */
 #define KLP_SHADOW_BATCH	64
 
-/* Inserts tried while the table is being resized, if the caller may sleep. */
-#define KLP_SHADOW_INSERT_TRIES	4
+/* Buckets of the smallest and the largest variables' hash table. */
+#define KLP_SHADOW_MIN_SHIFT	12
+#define KLP_SHADOW_MAX_SHIFT	26
+
+/* Buckets, and variables, copied per klp_shadow_lock section by a resize. */
+#define KLP_SHADOW_RESIZE_BATCH	64
+#define KLP_SHADOW_RESIZE_ENTRIES 256
 
 /* "<patch>/<object>": two module names and a slash. */
 #define KLP_SHADOW_OWNER_LEN	(2 * MODULE_NAME_LEN)
@@ -71,34 +79,27 @@
 static DEFINE_MUTEX(klp_shadow_mutex);
 
 /*
- * klp_shadow_lock (IRQ-safe) protects klp_shadow_table against concurrent
- * writers, klp_shadow_ids, and every field of struct klp_shadow_id. Readers
- * of either table use RCU only.
+ * klp_shadow_lock (IRQ-safe) protects the variables' tables and the links
+ * of every variable, klp_shadow_ids, and every field of struct
+ * klp_shadow_id. Readers of either hash table use RCU only.
  */
 static DEFINE_SPINLOCK(klp_shadow_lock);
 
 /**
- * struct klp_shadow_key - what identifies a shadow variable
+ * struct klp_shadow - shadow variable structure
+ * @next:	the next variable in the same bucket, one link per table: the
+ *		table in use chains through one, a resize through the other
  * @obj:	pointer to the parent object
  * @id:		data identifier
- */
-struct klp_shadow_key {
-	void *obj;
-	unsigned long id;
-};
-
-/**
- * struct klp_shadow - shadow variable structure
- * @node:	klp_shadow_table node
- * @key:	<obj, id> of this variable
  * @id_node:	node in the list of its id's variables, or of a collection
  * @rcu_head:	RCU is used to safely free this structure, once unlinked
  * @size:	size of @data
  * @data:	data area
  */
 struct klp_shadow {
-	struct rhash_head node;
-	struct klp_shadow_key key;
+	struct klp_shadow __rcu *next[2];
+	void *obj;
+	unsigned long id;
 	union {
 		struct list_head id_node;
 		struct rcu_head rcu_head;
@@ -169,55 +170,360 @@ struct klp_shadow_owner {
 	char name[];
 };
 
-/*
- * The key is two words: hash and compare them as such, cheaper on every
- * lookup than the generic jhash2() and memcmp() of the key. The parent's
- * address is mixed like hash_ptr() does; the id and the table's seed are
- * folded in first.
+/**
+ * struct klp_shadow_table - a bucket array of the variables' hash table
+ * @buckets:	the first variable of each chain
+ * @shift:	log2 of the number of buckets
+ * @link:	the index in klp_shadow.next[] that chains the buckets
  */
-static u32 klp_shadow_hashfn(const void *data, u32 len, u32 seed)
-{
-	const struct klp_shadow_key *key = data;
-
-	return hash_64((unsigned long)key->obj ^
-		       ((u64)key->id * GOLDEN_RATIO_64) ^ seed, 32);
-}
-
-static int klp_shadow_cmpfn(struct rhashtable_compare_arg *arg,
-			    const void *ptr)
-{
-	const struct klp_shadow_key *key = arg->key;
-	const struct klp_shadow *shadow = ptr;
-
-	return shadow->key.obj != key->obj || shadow->key.id != key->id;
-}
-
-static const struct rhashtable_params klp_shadow_params = {
-	.key_len = sizeof(struct klp_shadow_key),
-	.key_offset = offsetof(struct klp_shadow, key),
-	.head_offset = offsetof(struct klp_shadow, node),
-	.hashfn = klp_shadow_hashfn,
-	.obj_cmpfn = klp_shadow_cmpfn,
-	.automatic_shrinking = true,
+struct klp_shadow_table {
+	struct klp_shadow __rcu **buckets;
+	unsigned int shift;
+	unsigned int link;
 };
 
-static struct rhashtable klp_shadow_table;
-/* klp_shadow_table was set up at boot; no patch is enabled without it. */
-static bool klp_shadow_ready;
+/*
+ * The variables' hash table: upstream's lookup (hash, bucket, chain), but
+ * with two buckets per variable after a resize, between two and eight
+ * buckets per variable in between, and never fewer buckets than upstream's
+ * fixed table (the smallest table, static). Readers use klp_shadow_desc
+ * under RCU and always see a complete table: one word that holds the
+ * address of the bucket array (aligned to KLP_SHADOW_DESC_ALIGN bytes or
+ * more), the shift and the link, so that a lookup loads a single word more
+ * than upstream's, whose table address is a constant.
+ *
+ * klp_shadow_resize_fn() resizes it: it fills klp_shadow_future through the
+ * other link of each variable, at most KLP_SHADOW_RESIZE_BATCH buckets or
+ * KLP_SHADOW_RESIZE_ENTRIES variables per klp_shadow_lock section, while
+ * writers keep both tables up to date (a writer also links into the future
+ * table a variable whose bucket is among the klp_shadow_moved ones copied);
+ * then it publishes the new table and waits for a grace period before the
+ * old one's link may be used again. Only the worker, which never runs twice
+ * at once, changes klp_shadow_tbl and klp_shadow_desc. An insert never
+ * fails: when no larger table can be allocated, chains grow until twice as
+ * many variables.
+ *
+ * klp_shadow_grow_at and klp_shadow_shrink_at are the populations that
+ * call for a resize; writers kick the worker through an irq_work, so that
+ * no workqueue lock is taken wherever the caller may be (a patched
+ * scheduler function, say).
+ */
+#define KLP_SHADOW_DESC_SHIFT	GENMASK(5, 0)
+#define KLP_SHADOW_DESC_LINK	BIT(6)
+#define KLP_SHADOW_DESC_ALIGN	128
+
+static struct klp_shadow __rcu *klp_shadow_buckets0[1 << KLP_SHADOW_MIN_SHIFT]
+	__aligned(KLP_SHADOW_DESC_ALIGN);
+static struct klp_shadow_table klp_shadow_table0 = {
+	.buckets = klp_shadow_buckets0,
+	.shift = KLP_SHADOW_MIN_SHIFT,
+};
+
+/* The table in use, for its writers: under klp_shadow_lock. */
+static struct klp_shadow_table *klp_shadow_tbl = &klp_shadow_table0;
+/* The table in use, for its readers (see klp_shadow_desc_of()). */
+static unsigned long klp_shadow_desc =
+	(unsigned long)klp_shadow_buckets0 + KLP_SHADOW_MIN_SHIFT;
+static struct klp_shadow_table *klp_shadow_future;
+static unsigned long klp_shadow_moved;
+static unsigned long klp_shadow_nelems;
+static unsigned long klp_shadow_grow_at = (1UL << KLP_SHADOW_MIN_SHIFT) / 2;
+static unsigned long klp_shadow_shrink_at;
+
+static void klp_shadow_resize_fn(struct work_struct *work);
+static DECLARE_WORK(klp_shadow_resize_work, klp_shadow_resize_fn);
+
+static void klp_shadow_resize_irq(struct irq_work *work)
+{
+	queue_work(system_unbound_wq, &klp_shadow_resize_work);
+}
+
+static DEFINE_IRQ_WORK(klp_shadow_resize_irq_work, klp_shadow_resize_irq);
+
 static DEFINE_HASHTABLE(klp_shadow_ids, 6);
 
 /*
- * Find <obj, id>. The caller holds klp_shadow_lock or uses the result as RCU
- * allows. The fast paths that call it are __flatten: gcc otherwise keeps
- * this and the key's hash out of line, two calls that cost more than the
- * lookup itself when the table is small.
+ * The bucket of a variable: like upstream's, by its parent alone, so that
+ * the few variables of one parent share a chain.
  */
-static struct klp_shadow *klp_shadow_lookup(void *obj, unsigned long id)
+static __always_inline u32 klp_shadow_hash(void *obj, unsigned int shift)
 {
-	struct klp_shadow_key key = { .obj = obj, .id = id };
+	return hash_64((unsigned long)obj, shift);
+}
 
-	return rhashtable_lookup_fast(&klp_shadow_table, &key,
-				      klp_shadow_params);
+/* A pointer of the tables, for the holder of klp_shadow_lock. */
+#define klp_shadow_deref(p)	\
+	rcu_dereference_protected(p, lockdep_is_held(&klp_shadow_lock))
+
+/* The table in use, for the holder of klp_shadow_lock. */
+static struct klp_shadow_table *klp_shadow_table_locked(void)
+{
+	lockdep_assert_held(&klp_shadow_lock);
+	return klp_shadow_tbl;
+}
+
+static unsigned long klp_shadow_desc_of(struct klp_shadow_table *tbl)
+{
+	return (unsigned long)tbl->buckets | tbl->shift |
+	       (tbl->link ? KLP_SHADOW_DESC_LINK : 0);
+}
+
+/*
+ * Find <obj, id>. The caller holds klp_shadow_lock, or rcu_read_lock() for
+ * as long as it uses the result. Always inlined: a call and return cost as
+ * much as the lookup itself in a small table (make bench measured the get
+ * of 1000 variables 2x upstream's with the call, see BENCHMARKS.md).
+ */
+static __always_inline struct klp_shadow *klp_shadow_lookup(void *obj,
+							    unsigned long id)
+{
+	/* Pairs with smp_store_release() in klp_shadow_resize_fn(). */
+	unsigned long desc = READ_ONCE(klp_shadow_desc);
+	struct klp_shadow __rcu **buckets;
+	struct klp_shadow *shadow;
+	unsigned int link;
+	u32 bkt;
+
+	buckets = (struct klp_shadow __rcu **)(desc & ~(KLP_SHADOW_DESC_ALIGN - 1UL));
+	link = !!(desc & KLP_SHADOW_DESC_LINK);
+	bkt = klp_shadow_hash(obj, desc & KLP_SHADOW_DESC_SHIFT);
+	shadow = rcu_dereference_check(buckets[bkt],
+				       lockdep_is_held(&klp_shadow_lock));
+	while (shadow) {
+		if (shadow->obj == obj && shadow->id == id)
+			return shadow;
+		shadow = rcu_dereference_check(shadow->next[link],
+					       lockdep_is_held(&klp_shadow_lock));
+	}
+	return NULL;
+}
+
+/* Link @shadow at the head of bucket @bkt of the table readers use. */
+static void klp_shadow_link(struct klp_shadow_table *tbl, u32 bkt,
+			    struct klp_shadow *shadow)
+{
+	struct klp_shadow __rcu **head = &tbl->buckets[bkt];
+
+	RCU_INIT_POINTER(shadow->next[tbl->link], klp_shadow_deref(*head));
+	rcu_assign_pointer(*head, shadow);
+}
+
+/* Link @shadow into the future table: no reader sees it before it is published. */
+static void klp_shadow_link_future(struct klp_shadow_table *new,
+				   struct klp_shadow *shadow)
+{
+	struct klp_shadow __rcu **head;
+
+	head = &new->buckets[klp_shadow_hash(shadow->obj, new->shift)];
+	RCU_INIT_POINTER(shadow->next[new->link], klp_shadow_deref(*head));
+	RCU_INIT_POINTER(*head, shadow);
+}
+
+/* Unlink @shadow from @tbl; a reader on it goes on to the next one. */
+static void klp_shadow_unlink_from(struct klp_shadow_table *tbl,
+				   struct klp_shadow *shadow)
+{
+	struct klp_shadow __rcu **pprev;
+	struct klp_shadow *pos;
+
+	pprev = &tbl->buckets[klp_shadow_hash(shadow->obj, tbl->shift)];
+	for (;;) {
+		pos = klp_shadow_deref(*pprev);
+		if (WARN_ON_ONCE(!pos) || pos == shadow)
+			break;
+		pprev = &pos->next[tbl->link];
+	}
+	if (pos)
+		RCU_INIT_POINTER(*pprev, klp_shadow_deref(shadow->next[tbl->link]));
+}
+
+/*
+ * The shift a table of 1 << @shift buckets should have for @n variables:
+ * the same from one variable per two buckets down to one per eight, else
+ * two buckets per variable, rounded up, within KLP_SHADOW_MIN_SHIFT and
+ * KLP_SHADOW_MAX_SHIFT.
+ */
+static unsigned int klp_shadow_wanted_shift(unsigned long n, unsigned int shift)
+{
+	if (n <= (1UL << shift) / 2 && (n >= (1UL << shift) / 8 ||
+					shift == KLP_SHADOW_MIN_SHIFT))
+		return shift;
+	if (n >= 1UL << (KLP_SHADOW_MAX_SHIFT - 1))
+		return KLP_SHADOW_MAX_SHIFT;
+	return max_t(unsigned int, KLP_SHADOW_MIN_SHIFT,
+		     n ? ilog2(roundup_pow_of_two(2 * n)) : 0);
+}
+
+/* Set the populations that call for a resize of a table of 1 << @shift. */
+static void klp_shadow_set_limits(unsigned int shift)
+{
+	lockdep_assert_held(&klp_shadow_lock);
+
+	klp_shadow_grow_at = shift < KLP_SHADOW_MAX_SHIFT ? (1UL << shift) / 2 : ULONG_MAX;
+	klp_shadow_shrink_at = shift > KLP_SHADOW_MIN_SHIFT ? (1UL << shift) / 8 : 0;
+}
+
+/* Have the worker resize the table; no more kicks until it set new limits. */
+static void klp_shadow_resize_kick(void)
+{
+	lockdep_assert_held(&klp_shadow_lock);
+
+	klp_shadow_grow_at = ULONG_MAX;
+	klp_shadow_shrink_at = 0;
+	irq_work_queue(&klp_shadow_resize_irq_work);
+}
+
+/* Add @shadow to the table, and to the future one if its bucket was copied. */
+static void klp_shadow_table_add(struct klp_shadow *shadow)
+{
+	struct klp_shadow_table *tbl = klp_shadow_table_locked();
+	u32 bkt = klp_shadow_hash(shadow->obj, tbl->shift);
+
+	lockdep_assert_held(&klp_shadow_lock);
+
+	klp_shadow_link(tbl, bkt, shadow);
+	if (klp_shadow_future && bkt < klp_shadow_moved)
+		klp_shadow_link_future(klp_shadow_future, shadow);
+	if (unlikely(++klp_shadow_nelems > klp_shadow_grow_at))
+		klp_shadow_resize_kick();
+}
+
+/* Remove @shadow from the table, and from the future one if it is there. */
+static void klp_shadow_table_del(struct klp_shadow *shadow)
+{
+	struct klp_shadow_table *tbl = klp_shadow_table_locked();
+
+	lockdep_assert_held(&klp_shadow_lock);
+
+	klp_shadow_unlink_from(tbl, shadow);
+	if (klp_shadow_future &&
+	    klp_shadow_hash(shadow->obj, tbl->shift) < klp_shadow_moved)
+		klp_shadow_unlink_from(klp_shadow_future, shadow);
+	if (unlikely(--klp_shadow_nelems < klp_shadow_shrink_at))
+		klp_shadow_resize_kick();
+}
+
+/* An empty table of 1 << @shift buckets chained through @link. */
+static struct klp_shadow_table *klp_shadow_table_alloc(unsigned int shift,
+						       unsigned int link)
+{
+	struct klp_shadow_table *tbl;
+
+	if (shift == KLP_SHADOW_MIN_SHIFT) {
+		/* Not in use since a grace period after the resize that left it. */
+		tbl = &klp_shadow_table0;
+		if (WARN_ON_ONCE(READ_ONCE(klp_shadow_tbl) == tbl))
+			return NULL;
+		memset(klp_shadow_buckets0, 0, sizeof(klp_shadow_buckets0));
+	} else {
+		tbl = kmalloc(sizeof(*tbl), GFP_KERNEL);
+		if (!tbl)
+			return NULL;
+		/* Page-aligned: this many buckets take 64 KB or more. */
+		tbl->buckets = kvcalloc(1UL << shift, sizeof(*tbl->buckets),
+					GFP_KERNEL | __GFP_NOWARN | __GFP_NORETRY);
+		if (!tbl->buckets ||
+		    WARN_ON_ONCE(!IS_ALIGNED((unsigned long)tbl->buckets,
+					     KLP_SHADOW_DESC_ALIGN))) {
+			kvfree(tbl->buckets);
+			kfree(tbl);
+			return NULL;
+		}
+		tbl->shift = shift;
+	}
+	tbl->link = link;
+	return tbl;
+}
+
+static void klp_shadow_table_free(struct klp_shadow_table *tbl)
+{
+	if (tbl == &klp_shadow_table0)
+		return;
+	kvfree(tbl->buckets);
+	kfree(tbl);
+}
+
+/*
+ * Link the variables of the buckets of @tbl from klp_shadow_moved on into
+ * @new, until KLP_SHADOW_RESIZE_BATCH buckets or KLP_SHADOW_RESIZE_ENTRIES
+ * variables are done (a bucket is copied whole).
+ *
+ * Return: true when every bucket is copied.
+ */
+static bool klp_shadow_copy_buckets(struct klp_shadow_table *tbl,
+				    struct klp_shadow_table *new)
+{
+	unsigned long end = min(klp_shadow_moved + KLP_SHADOW_RESIZE_BATCH,
+				1UL << tbl->shift);
+	struct klp_shadow *shadow;
+	unsigned int entries = 0;
+
+	lockdep_assert_held(&klp_shadow_lock);
+
+	while (klp_shadow_moved < end && entries < KLP_SHADOW_RESIZE_ENTRIES) {
+		shadow = klp_shadow_deref(tbl->buckets[klp_shadow_moved]);
+		for (; shadow; shadow = klp_shadow_deref(shadow->next[tbl->link])) {
+			klp_shadow_link_future(new, shadow);
+			entries++;
+		}
+		klp_shadow_moved++;
+	}
+	return klp_shadow_moved == 1UL << tbl->shift;
+}
+
+/*
+ * Resize the table to the number of variables, as often as that changes
+ * while it runs. When no larger table can be allocated, the next try waits
+ * for twice as many variables.
+ */
+static void klp_shadow_resize_fn(struct work_struct *work)
+{
+	struct klp_shadow_table *tbl, *new;
+	unsigned long flags;
+	unsigned int shift;
+	bool done;
+
+	for (;;) {
+		spin_lock_irqsave(&klp_shadow_lock, flags);
+		tbl = klp_shadow_table_locked();
+		shift = klp_shadow_wanted_shift(klp_shadow_nelems, tbl->shift);
+		if (shift == tbl->shift)
+			klp_shadow_set_limits(shift);
+		spin_unlock_irqrestore(&klp_shadow_lock, flags);
+		if (shift == tbl->shift)
+			return;
+
+		new = klp_shadow_table_alloc(shift, tbl->link ^ 1);
+		spin_lock_irqsave(&klp_shadow_lock, flags);
+		if (!new) {
+			klp_shadow_grow_at = 2 * klp_shadow_nelems;
+			klp_shadow_shrink_at = klp_shadow_nelems / 2;
+			spin_unlock_irqrestore(&klp_shadow_lock, flags);
+			return;
+		}
+		klp_shadow_future = new;
+		klp_shadow_moved = 0;
+		spin_unlock_irqrestore(&klp_shadow_lock, flags);
+
+		do {
+			spin_lock_irqsave(&klp_shadow_lock, flags);
+			done = klp_shadow_copy_buckets(tbl, new);
+			if (done) {
+				klp_shadow_tbl = new;
+				/* The new buckets and links before their address. */
+				smp_store_release(&klp_shadow_desc,
+						  klp_shadow_desc_of(new));
+				klp_shadow_future = NULL;
+				klp_shadow_set_limits(new->shift);
+			}
+			spin_unlock_irqrestore(&klp_shadow_lock, flags);
+			cond_resched();
+		} while (!done);
+
+		/* No reader walks the old table, nor its link, any more. */
+		synchronize_rcu();
+		klp_shadow_table_free(tbl);
+	}
 }
 
 /* Find the record of @id. The caller holds klp_shadow_lock or rcu_read_lock(). */
@@ -287,25 +593,9 @@ static void klp_shadow_id_put(struct klp_shadow_id *rec)
 }
 
 #ifdef CONFIG_LIVEPATCH_SHADOW_KUNIT_TEST
-/* Set by the KUnit tests: the next ..._nr inserts fail with ..._err. */
-static int klp_shadow_test_insert_err;
-static unsigned int klp_shadow_test_insert_nr;
 /* Grace periods waited for by collections, counted for the KUnit tests. */
 static unsigned int klp_shadow_test_grace_periods;
 #endif
-
-/* Insert @shadow into klp_shadow_table. The caller holds klp_shadow_lock. */
-static int klp_shadow_table_insert(struct klp_shadow *shadow)
-{
-#ifdef CONFIG_LIVEPATCH_SHADOW_KUNIT_TEST
-	if (klp_shadow_test_insert_nr) {
-		klp_shadow_test_insert_nr--;
-		return klp_shadow_test_insert_err;
-	}
-#endif
-	return rhashtable_insert_fast(&klp_shadow_table, &shadow->node,
-				      klp_shadow_params);
-}
 
 /* Unlink @shadow from the table and from its record @rec. */
 static void klp_shadow_unlink(struct klp_shadow *shadow,
@@ -313,8 +603,7 @@ static void klp_shadow_unlink(struct klp_shadow *shadow,
 {
 	lockdep_assert_held(&klp_shadow_lock);
 
-	rhashtable_remove_fast(&klp_shadow_table, &shadow->node,
-			       klp_shadow_params);
+	klp_shadow_table_del(shadow);
 	list_del(&shadow->id_node);
 	WRITE_ONCE(rec->live, rec->live - 1);
 	WRITE_ONCE(rec->bytes, rec->bytes - shadow->size);
@@ -328,68 +617,17 @@ static void klp_shadow_unlink(struct klp_shadow *shadow,
  * Context: Any context.
  * Return: the shadow variable data element, NULL on failure.
  */
-__flatten void *klp_shadow_get(void *obj, unsigned long id)
+void *klp_shadow_get(void *obj, unsigned long id)
 {
-	struct klp_shadow *shadow = klp_shadow_lookup(obj, id);
+	struct klp_shadow *shadow;
+
+	rcu_read_lock();
+	shadow = klp_shadow_lookup(obj, id);
+	rcu_read_unlock();
 
 	return shadow ? shadow->data : NULL;
 }
 EXPORT_SYMBOL_GPL(klp_shadow_get);
-
-/*
- * Construct @shadow and insert it under its record, on @rec->vars when it
- * is made through a type, else on @rec->untyped. On failure the caller
- * frees it, after undoing the ctor's work if *@constructed is set; when
- * the ctor did not fail, the table did.
- */
-static int klp_shadow_insert(struct klp_shadow *shadow,
-			     struct klp_shadow_id *rec, bool typed,
-			     klp_shadow_ctor_t ctor, void *ctor_data,
-			     bool *constructed)
-{
-	int err;
-
-	lockdep_assert_held(&klp_shadow_lock);
-
-	if (ctor) {
-		err = ctor(shadow->key.obj, shadow->data, ctor_data);
-		if (err) {
-			pr_err("Failed to construct shadow variable <%p, %lx> (%d)\n",
-			       shadow->key.obj, shadow->key.id, err);
-			return err;
-		}
-		*constructed = true;
-	}
-
-	err = klp_shadow_table_insert(shadow);
-	if (err)
-		return err;
-	list_add(&shadow->id_node, typed ? &rec->vars : &rec->untyped);
-	WRITE_ONCE(rec->live, rec->live + 1);
-	WRITE_ONCE(rec->bytes, rec->bytes + shadow->size);
-	return 0;
-}
-
-/*
- * The table refused an insert with @err: it is being resized (-EBUSY), or
- * could not grow with an atomic allocation (-ENOMEM). If the caller may
- * sleep and enter reclaim, wait for the resize worker and let it try
- * again, a few times: such allocations fail only when memory runs out.
- */
-static bool klp_shadow_table_wait(int err, gfp_t gfp_flags, unsigned int *tries)
-{
-	gfp_t gfp = current_gfp_context(gfp_flags);
-
-	if (err != -EBUSY && err != -ENOMEM)
-		return false;
-	/* The worker allocates with GFP_KERNEL: no waiting for it in reclaim. */
-	if (!gfpflags_allow_blocking(gfp) || (gfp & (__GFP_FS | __GFP_IO)) !=
-	    (__GFP_FS | __GFP_IO) || (current->flags & PF_MEMALLOC) ||
-	    ++*tries >= KLP_SHADOW_INSERT_TRIES)
-		return false;
-	flush_work(&klp_shadow_table.run_work);
-	return true;
-}
 
 /*
  * Get <@obj, @id>, or allocate it. With @type (the typed API), the
@@ -403,36 +641,32 @@ static bool klp_shadow_table_wait(int err, gfp_t gfp_flags, unsigned int *tries)
  * record of @id is looked up once, under the lock; the first variable of
  * an id allocates it outside the lock and tries again.
  */
-static __flatten void *
-__klp_shadow_get_or_alloc(void *obj, unsigned long id, size_t size,
-			  gfp_t gfp_flags, klp_shadow_ctor_t ctor,
-			  void *ctor_data, struct klp_shadow_type *type,
-			  bool warn_on_exist)
+static void *__klp_shadow_get_or_alloc(void *obj, unsigned long id, size_t size,
+				       gfp_t gfp_flags, klp_shadow_ctor_t ctor,
+				       void *ctor_data, struct klp_shadow_type *type,
+				       bool warn_on_exist)
 {
 	struct klp_shadow_id *rec, *new_rec = NULL;
 	struct klp_shadow *shadow, *new_shadow;
-	unsigned int table_tries = 0;
-	bool constructed, inserted;
 	unsigned long flags;
-	int err;
+	int err = 0;
 
 	if (!warn_on_exist) {
-		shadow = klp_shadow_lookup(obj, id);
-		if (shadow)
-			return shadow->data;
+		void *data = klp_shadow_get(obj, id);
+
+		if (data)
+			return data;
 	}
 
 	/* Allocate outside the lock, zeroed; @ctor runs only if it is used. */
 	new_shadow = kzalloc(struct_size(new_shadow, data, size), gfp_flags);
 	if (!new_shadow)
 		return NULL;
-	new_shadow->key.obj = obj;
-	new_shadow->key.id = id;
+	new_shadow->obj = obj;
+	new_shadow->id = id;
 	new_shadow->size = size;
 
 retry:
-	constructed = false;
-	inserted = false;
 	spin_lock_irqsave(&klp_shadow_lock, flags);
 	shadow = klp_shadow_lookup(obj, id);
 	if (unlikely(shadow)) {
@@ -451,31 +685,26 @@ retry:
 		return NULL;
 	}
 	if (type && !type->nr_refs) {
+		/* Refused: the type lost its last reference meanwhile. */
 		err = -ENOENT;
-	} else {
-		err = klp_shadow_insert(new_shadow, rec, type, ctor, ctor_data,
-					&constructed);
-		inserted = true;
+	} else if (ctor) {
+		err = ctor(obj, new_shadow->data, ctor_data);
+		if (err)
+			pr_err("Failed to construct shadow variable <%p, %lx> (%d)\n",
+			       obj, id, err);
 	}
-	if (err)
+	if (err) {
 		klp_shadow_id_put(rec);
+	} else {
+		klp_shadow_table_add(new_shadow);
+		list_add(&new_shadow->id_node, type ? &rec->vars : &rec->untyped);
+		WRITE_ONCE(rec->live, rec->live + 1);
+		WRITE_ONCE(rec->bytes, rec->bytes + size);
+	}
 	spin_unlock_irqrestore(&klp_shadow_lock, flags);
 
 	kfree(new_rec);
-	new_rec = NULL;
 	if (err) {
-		/* Only a type knows how to undo its ctor. */
-		if (constructed && type && type->dtor)
-			type->dtor(obj, new_shadow->data);
-		/* Run the ctor again only if its first run was undone. */
-		if (inserted && (!ctor || (constructed && type && type->dtor)) &&
-		    klp_shadow_table_wait(err, gfp_flags, &table_tries)) {
-			memset(new_shadow->data, 0, size);
-			goto retry;
-		}
-		if (inserted && (constructed || !ctor))
-			pr_err("Failed to add shadow variable <%p, %lx> (%d)\n",
-			       obj, id, err);
 		kfree(new_shadow);
 		return NULL;
 	}
@@ -501,12 +730,9 @@ exists:
  * Allocates @size bytes for new shadow variable data using @gfp_flags.
  * The data are zeroed by default and further initialized by @ctor, which
  * is called only when no variable <obj, id> exists, just before the new
- * one is added, in atomic context under a spinlock. While the table is
- * being resized, a caller without @ctor whose @gfp_flags allow sleeping
- * waits and tries again; otherwise the allocation fails, and the variable
- * is freed without undoing @ctor's work (the typed API, whose type has a
- * destructor, undoes it and may try again). If <obj, id> exists already,
- * this routine issues a WARN and returns NULL.
+ * one is added, in atomic context under a spinlock; once it succeeds, the
+ * variable is added. If <obj, id> exists already, this routine issues a
+ * WARN and returns NULL.
  *
  * Context: Any context that @gfp_flags allow.
  * Return: the shadow variable data element, NULL on duplicate or failure.
@@ -557,7 +783,7 @@ static void klp_shadow_free_unlinked(struct list_head *dead,
 
 	list_for_each_entry_safe(shadow, tmp, dead, id_node) {
 		if (dtor)
-			dtor(shadow->key.obj, shadow->data);
+			dtor(shadow->obj, shadow->data);
 		kfree_rcu(shadow, rcu_head);
 	}
 }
@@ -576,24 +802,32 @@ static void klp_shadow_free_unlinked(struct list_head *dead,
  *
  * Context: Any context; @dtor runs in the same.
  */
-__flatten void klp_shadow_free(void *obj, unsigned long id, klp_shadow_dtor_t dtor)
+void klp_shadow_free(void *obj, unsigned long id, klp_shadow_dtor_t dtor)
 {
 	struct klp_shadow *shadow;
 	struct klp_shadow_id *rec;
 	unsigned long flags;
-	LIST_HEAD(dead);
 
 	spin_lock_irqsave(&klp_shadow_lock, flags);
 	shadow = klp_shadow_lookup(obj, id);
-	rec = klp_shadow_id_find(id);
-	if (shadow && !WARN_ON_ONCE(!rec)) {
-		klp_shadow_unlink(shadow, rec);
-		list_add(&shadow->id_node, &dead);
-		klp_shadow_id_put(rec);
+	if (shadow) {
+		rec = klp_shadow_id_find(id);
+		if (!WARN_ON_ONCE(!rec)) {
+			klp_shadow_unlink(shadow, rec);
+			klp_shadow_id_put(rec);
+		} else {
+			shadow = NULL;
+		}
 	}
+	/* Without a dtor, queue the free while IRQs are off anyway. */
+	if (shadow && !dtor)
+		kfree_rcu(shadow, rcu_head);
 	spin_unlock_irqrestore(&klp_shadow_lock, flags);
 
-	klp_shadow_free_unlinked(&dead, dtor);
+	if (shadow && dtor) {
+		dtor(obj, shadow->data);
+		kfree_rcu(shadow, rcu_head);
+	}
 }
 EXPORT_SYMBOL_GPL(klp_shadow_free);
 
@@ -719,7 +953,7 @@ static unsigned long klp_shadow_collection_end(struct list_head *collection,
 		list_for_each_entry_safe(shadow, tmp, &rec->dead, id_node) {
 			list_del(&shadow->id_node);
 			if (rec->dtor)
-				rec->dtor(shadow->key.obj, shadow->data);
+				rec->dtor(shadow->obj, shadow->data);
 			kfree(shadow);
 			n++;
 			cond_resched();
@@ -1074,8 +1308,7 @@ static int klp_shadow_check_type(struct klp_patch *patch,
  *
  * Context: Process context, klp_mutex held.
  * Return: 0; -EINVAL on an invalid or conflicting declaration or a type
- * outside the patch module; -ENOSPC if a listed id has too many holders;
- * -ENOMEM if the registry could not be set up at boot.
+ * outside the patch module; -ENOSPC if a listed id has too many holders.
  */
 int klp_shadow_check_patch(struct klp_patch *patch)
 {
@@ -1085,11 +1318,6 @@ int klp_shadow_check_patch(struct klp_patch *patch)
 	int ret = 0;
 
 	lockdep_assert_held(&klp_mutex);
-
-	if (!klp_shadow_ready) {
-		pr_err("the shadow variable table could not be set up at boot\n");
-		return -ENOMEM;
-	}
 
 	mutex_lock(&klp_shadow_mutex);
 	klp_for_each_object(patch, obj) {
@@ -1232,11 +1460,18 @@ static bool klp_shadow_type_usable(struct klp_shadow_type *type)
  * Return: the shadow variable data element, NULL if there is none or no
  * reference is held on @type.
  */
-__flatten void *klp_shadow_type_get(struct klp_shadow_type *type, void *obj)
+void *klp_shadow_type_get(struct klp_shadow_type *type, void *obj)
 {
+	struct klp_shadow *shadow;
+
 	if (!klp_shadow_type_usable(type))
 		return NULL;
-	return klp_shadow_get(obj, type->id);
+
+	rcu_read_lock();
+	shadow = klp_shadow_lookup(obj, type->id);
+	rcu_read_unlock();
+
+	return shadow ? shadow->data : NULL;
 }
 EXPORT_SYMBOL_GPL(klp_shadow_type_get);
 
@@ -1789,20 +2024,6 @@ long klp_shadow_gc_orphans(void)
 	return total;
 }
 #endif /* CONFIG_LIVEPATCH_SHADOW_DEBUG */
-
-static int __init klp_shadow_init(void)
-{
-	int ret = rhashtable_init(&klp_shadow_table, &klp_shadow_params);
-
-	if (ret) {
-		pr_err("cannot set up the shadow variable table (%d): livepatches will be refused\n",
-		       ret);
-		return ret;
-	}
-	klp_shadow_ready = true;
-	return 0;
-}
-core_initcall(klp_shadow_init);
 
 #ifdef CONFIG_LIVEPATCH_SHADOW_KUNIT_TEST
 #include "shadow_kunit.c"

@@ -450,64 +450,154 @@ static void klp_shadow_test_free_dtor_context(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, kt_live(id), -1L);
 }
 
-/* A variable whose ctor ran but that cannot be added is destroyed. */
-static void klp_shadow_test_ctor_undone_on_insert_failure(struct kunit *test)
+static int kt_ctor_fails_calls;
+
+static int kt_ctor_fails(void *obj, void *shadow_data, void *ctor_data)
 {
-	struct klp_shadow_type t = {
-		.id = KT_ID + 18, .name = "undo", .ctor = kt_ctor, .dtor = kt_dtor,
-	};
-
-	KUNIT_ASSERT_EQ(test, kt_register(&t, KT_OWNER_A), 0);
-	klp_shadow_test_insert_err = -ENOMEM;
-	klp_shadow_test_insert_nr = 2;
-	/* GFP_ATOMIC: no waiting for the table, the allocations fail. */
-	KUNIT_EXPECT_NULL(test, klp_shadow_type_alloc(&t, kt_parent(1), sizeof(long),
-						      GFP_ATOMIC, (void *)7));
-	KUNIT_EXPECT_NULL(test, klp_shadow_type_get_or_alloc(&t, kt_parent(2),
-							     sizeof(long),
-							     GFP_ATOMIC, (void *)8));
-	KUNIT_EXPECT_EQ(test, klp_shadow_test_insert_nr, 0U);
-	KUNIT_EXPECT_EQ(test, kt_dtor_calls, 2);
-	KUNIT_EXPECT_EQ(test, kt_dtor_sum, 15UL);
-	KUNIT_EXPECT_EQ(test, kt_live(t.id), 0L);
-	KUNIT_EXPECT_NULL(test, klp_shadow_get(kt_parent(1), t.id));
-
-	kt_unregister(&t, KT_OWNER_A);
-	KUNIT_EXPECT_EQ(test, kt_dtor_calls, 2);
+	kt_ctor_fails_calls++;
+	return -ENOMEM;
 }
 
-/* A table being resized makes a sleeping allocation wait, not fail. */
-static void klp_shadow_test_insert_waits_for_resize(struct kunit *test)
+static unsigned long kt_nelems(void)
+{
+	unsigned long flags, n;
+
+	spin_lock_irqsave(&klp_shadow_lock, flags);
+	n = klp_shadow_nelems;
+	spin_unlock_irqrestore(&klp_shadow_lock, flags);
+	return n;
+}
+
+/* A ctor that fails adds nothing: no variable, no record, no dtor. */
+static void klp_shadow_test_ctor_failure_adds_nothing(struct kunit *test)
 {
 	struct klp_shadow_type t = {
-		.id = KT_ID + 21, .name = "busy", .ctor = kt_ctor, .dtor = kt_dtor,
+		.id = KT_ID + 18, .name = "fails", .ctor = kt_ctor_fails,
+		.dtor = kt_dtor,
 	};
-	unsigned long *data;
+	unsigned long nelems = kt_nelems();
+
+	kt_ctor_fails_calls = 0;
+	KUNIT_EXPECT_NULL(test, klp_shadow_alloc(kt_parent(1), KT_ID + 21, 8,
+						 GFP_KERNEL, kt_ctor_fails, NULL));
+	KUNIT_EXPECT_EQ(test, kt_live(KT_ID + 21), -1L);
 
 	KUNIT_ASSERT_EQ(test, kt_register(&t, KT_OWNER_A), 0);
-	klp_shadow_test_insert_err = -EBUSY;
-	klp_shadow_test_insert_nr = 2;
-	data = klp_shadow_type_alloc(&t, kt_parent(1), sizeof(long), GFP_KERNEL,
-				     (void *)9);
-	KUNIT_EXPECT_NOT_NULL(test, data);
-	KUNIT_EXPECT_EQ(test, klp_shadow_test_insert_nr, 0U);
-	/* Each failed try was undone; the third one stayed. */
-	KUNIT_EXPECT_EQ(test, kt_dtor_calls, 2);
-	KUNIT_EXPECT_EQ(test, kt_live(t.id), 1L);
-	if (data)
-		KUNIT_EXPECT_EQ(test, *data, 9UL);
-
-	/* The id-based API retries as well. */
-	klp_shadow_test_insert_nr = 1;
-	KUNIT_EXPECT_NOT_NULL(test, klp_shadow_alloc(kt_parent(2), t.id, 8,
-						     GFP_KERNEL, NULL, NULL));
-	KUNIT_EXPECT_EQ(test, klp_shadow_test_insert_nr, 0U);
-	klp_shadow_test_insert_nr = 0;
-
+	KUNIT_EXPECT_NULL(test, klp_shadow_type_alloc(&t, kt_parent(1), 8,
+						      GFP_KERNEL, NULL));
+	KUNIT_EXPECT_NULL(test, klp_shadow_type_get_or_alloc(&t, kt_parent(2), 8,
+							     GFP_KERNEL, NULL));
+	KUNIT_EXPECT_EQ(test, kt_ctor_fails_calls, 3);
+	KUNIT_EXPECT_EQ(test, kt_live(t.id), 0L);
+	KUNIT_EXPECT_EQ(test, kt_nelems(), nelems);
+	KUNIT_EXPECT_NULL(test, klp_shadow_get(kt_parent(1), t.id));
 	kt_unregister(&t, KT_OWNER_A);
-	KUNIT_EXPECT_EQ(test, kt_dtor_calls, 3);
-	klp_shadow_free_all(t.id, NULL);
+	KUNIT_EXPECT_EQ(test, kt_dtor_calls, 0);
 	KUNIT_EXPECT_EQ(test, kt_live(t.id), -1L);
+}
+
+/* The shift of the table readers use, once no resize is pending. */
+static unsigned int kt_table_shift(void)
+{
+	irq_work_sync(&klp_shadow_resize_irq_work);
+	flush_work(&klp_shadow_resize_work);
+	return READ_ONCE(klp_shadow_desc) & KLP_SHADOW_DESC_SHIFT;
+}
+
+/*
+ * Walk the table readers use: each variable must sit in its own bucket,
+ * once. Return how many there are, or -1 on a misplaced one.
+ */
+static long kt_table_count(void)
+{
+	struct klp_shadow_table *tbl;
+	struct klp_shadow *shadow;
+	unsigned long flags, bkt;
+	long n = 0;
+
+	spin_lock_irqsave(&klp_shadow_lock, flags);
+	tbl = klp_shadow_table_locked();
+	for (bkt = 0; bkt < 1UL << tbl->shift && n >= 0; bkt++) {
+		shadow = klp_shadow_deref(tbl->buckets[bkt]);
+		for (; shadow && n >= 0; shadow = klp_shadow_deref(shadow->next[tbl->link])) {
+			if (klp_shadow_hash(shadow->obj, tbl->shift) != bkt ||
+			    klp_shadow_lookup(shadow->obj, shadow->id) != shadow)
+				n = -1;
+			else
+				n++;
+		}
+	}
+	spin_unlock_irqrestore(&klp_shadow_lock, flags);
+	return n;
+}
+
+/* When the table grows and shrinks, and to what. */
+static void klp_shadow_test_table_policy(struct kunit *test)
+{
+	KUNIT_EXPECT_EQ(test, klp_shadow_wanted_shift(0, 12), 12U);
+	KUNIT_EXPECT_EQ(test, klp_shadow_wanted_shift(2048, 12), 12U);
+	KUNIT_EXPECT_EQ(test, klp_shadow_wanted_shift(2049, 12), 13U);
+	KUNIT_EXPECT_EQ(test, klp_shadow_wanted_shift(1000000, 20), 21U);
+	KUNIT_EXPECT_EQ(test, klp_shadow_wanted_shift(1000000, 21), 21U);
+	KUNIT_EXPECT_EQ(test, klp_shadow_wanted_shift(262144, 21), 21U);
+	KUNIT_EXPECT_EQ(test, klp_shadow_wanted_shift(262143, 21), 19U);
+	KUNIT_EXPECT_EQ(test, klp_shadow_wanted_shift(10, 16), 12U);
+	KUNIT_EXPECT_EQ(test, klp_shadow_wanted_shift(1UL << 40, 26), 26U);
+	KUNIT_EXPECT_EQ(test, klp_shadow_wanted_shift(1UL << 40, 20), 26U);
+}
+
+#define KT_RESIZE_VARS	20000
+
+/*
+ * The table grows as variables come and shrinks as they go, back to the
+ * static one, and every variable stays visible while the resize worker
+ * copies buckets beside the inserts and frees.
+ */
+static void klp_shadow_test_table_resizes(struct kunit *test)
+{
+	unsigned long id = KT_ID + 30, i, lost = 0, n = kt_nelems();
+	unsigned int shift = kt_table_shift();
+
+	KUNIT_ASSERT_EQ(test, shift, klp_shadow_wanted_shift(n, shift));
+	for (i = 0; i < KT_RESIZE_VARS; i++) {
+		if (!klp_shadow_alloc(kt_parent(i), id, sizeof(long), GFP_KERNEL,
+				      kt_ctor, (void *)i))
+			break;
+		lost += !klp_shadow_get(kt_parent(i), id);
+		lost += !klp_shadow_get(kt_parent(i / 2), id);
+		if (!(i % 1024))
+			cond_resched();
+	}
+	KUNIT_EXPECT_EQ(test, i, (unsigned long)KT_RESIZE_VARS);
+	KUNIT_EXPECT_EQ(test, lost, 0UL);
+	shift = kt_table_shift();
+	/* Grown to two buckets per variable: 2^16 for the 20000. */
+	KUNIT_EXPECT_EQ(test, shift, klp_shadow_wanted_shift(n + i, shift));
+	KUNIT_EXPECT_GE(test, shift, 16U);
+	KUNIT_EXPECT_EQ(test, kt_table_count(), (long)(n + i));
+	for (i = 0; i < KT_RESIZE_VARS; i++) {
+		unsigned long *data = klp_shadow_get(kt_parent(i), id);
+
+		lost += !data || *data != i;
+	}
+	KUNIT_EXPECT_EQ(test, lost, 0UL);
+
+	/* Free all but ten, looking up those that stay meanwhile. */
+	for (i = 10; i < KT_RESIZE_VARS; i++) {
+		klp_shadow_free(kt_parent(i), id, NULL);
+		lost += !!klp_shadow_get(kt_parent(i), id);
+		lost += !klp_shadow_get(kt_parent(i % 10), id);
+		if (!(i % 1024))
+			cond_resched();
+	}
+	KUNIT_EXPECT_EQ(test, lost, 0UL);
+	KUNIT_EXPECT_EQ(test, kt_table_shift(), KLP_SHADOW_MIN_SHIFT);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(klp_shadow_desc) & ~(KLP_SHADOW_DESC_ALIGN - 1UL),
+			(unsigned long)klp_shadow_buckets0);
+	KUNIT_EXPECT_EQ(test, kt_table_count(), (long)(n + 10));
+	KUNIT_EXPECT_EQ(test, kt_live(id), 10L);
+	klp_shadow_free_all(id, NULL);
+	KUNIT_EXPECT_EQ(test, kt_live(id), -1L);
 }
 
 /*
@@ -690,8 +780,9 @@ static struct kunit_case klp_shadow_test_cases[] = {
 	KUNIT_CASE(klp_shadow_test_owners_bounded),
 	KUNIT_CASE(klp_shadow_test_name_rules),
 	KUNIT_CASE(klp_shadow_test_free_dtor_context),
-	KUNIT_CASE(klp_shadow_test_ctor_undone_on_insert_failure),
-	KUNIT_CASE(klp_shadow_test_insert_waits_for_resize),
+	KUNIT_CASE(klp_shadow_test_ctor_failure_adds_nothing),
+	KUNIT_CASE(klp_shadow_test_table_policy),
+	KUNIT_CASE(klp_shadow_test_table_resizes),
 	KUNIT_CASE(klp_shadow_test_release_collects_all),
 	KUNIT_CASE(klp_shadow_test_release_event_one_grace_period),
 	KUNIT_CASE(klp_shadow_test_forced_release_keeps),

@@ -17,8 +17,8 @@ SHADOW_FILES="name refcount owners live bytes"
 
 TRACING=/sys/kernel/tracing
 
-# read_calls(path) - how many functions of the registry (klp_*) and of the
-# hash table (*rhashtable*, rht_*) one read of path calls, counted by the
+# read_calls(path) - how many functions of the registry and of its hash
+# tables (klp_*) one read of path calls, counted by the
 # function_graph tracer from the sysfs show routine down; the fewest of
 # three reads. A read that walked the variables would make more calls with
 # more variables.
@@ -29,7 +29,7 @@ function read_calls() {
 
 	echo 0 > "$TRACING/tracing_on"
 	echo 0 > "$TRACING/options/funcgraph-irqs"
-	echo "$show klp_* *rhashtable* rht_*" > "$TRACING/set_ftrace_filter"
+	echo "$show klp_*" > "$TRACING/set_ftrace_filter"
 	echo "$show" > "$TRACING/set_graph_function"
 	echo function_graph > "$TRACING/current_tracer"
 	for _ in 1 2 3; do
