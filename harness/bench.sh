@@ -3,15 +3,20 @@
 #
 # make bench: build the pristine upstream 6.12 kernel (same linux-source,
 # same config, none of our changes) and ours, both with the irqsoff tracer
-# (harness/config/bench.config), boot each in QEMU with the same benchmark
-# module (tests/bench), and print one table, the ratios, and last one
-# "BENCH <name> <value>" line per figure.
+# (harness/config/bench.config), boot them in turn in QEMU with the same
+# benchmark module (tests/bench), and print one table, the ratios, and last
+# one "BENCH <name> <value>" line per figure; a ratio's line ends with its
+# minimum and maximum over the passes. It also draws BENCHMARKS.png (ns per
+# get against N: ours, upstream and the memory floor).
 #
-# KLP_BENCH_SIZES (default "1000 16000 256000 1000000"), KLP_BENCH_LOADS
-# (default 5: module loads per population) and KLP_BENCH_ROUNDS (default
-# 5: rounds per figure inside a load) tune the run. Each figure is the
-# median over the loads of each load's median over its rounds. Results
-# are kept in build/bench/.
+# KLP_BENCH_SIZES (default "1000 16000 256000 1000000"), KLP_BENCH_PASSES
+# (default 3: boots of each kernel, alternating ours and upstream),
+# KLP_BENCH_LOADS (default 2: module loads per population in a boot) and
+# KLP_BENCH_ROUNDS (default 5: rounds per figure inside a load) tune the
+# run. A pass's figure is the median over its loads of each load's median
+# over its rounds; a figure is the median over the passes, and a ratio the
+# median over the passes of each pass's ratio. Results are kept in
+# build/bench/.
 
 set -euo pipefail
 # shellcheck source=harness/lib.sh
@@ -19,7 +24,8 @@ set -euo pipefail
 lock_tree
 
 read -ra SIZES <<< "${KLP_BENCH_SIZES:-1000 16000 256000 1000000}"
-LOADS=${KLP_BENCH_LOADS:-5}
+PASSES=${KLP_BENCH_PASSES:-3}
+LOADS=${KLP_BENCH_LOADS:-2}
 ROUNDS=${KLP_BENCH_ROUNDS:-5}
 OUT="$BUILD/bench"
 UPSTREAM_SRC="$BUILD/src-upstream"
@@ -36,36 +42,83 @@ upstream_source() {
 	git -C "$UPSTREAM_SRC" clean -q -f -d -x
 }
 
-# run_vm NAME OBJ ARGS...: the guest benchmark on the kernel of OBJ.
+# run_vm NAME PASS OBJ ARGS...: the guest benchmark on the kernel of OBJ.
 run_vm() {
-	local name=$1 obj=$2 attempt
+	local name=$1 pass=$2 obj=$3 attempt out
 
-	shift 2
+	shift 3
+	out="$OUT/$name-$pass"
 	for attempt in $(seq 10); do
-		msg "benchmarking $name (log: $OUT/$name.log)"
+		msg "benchmarking $name, pass $pass of $PASSES (log: $out.log)"
 		# vm.sh boots with tsc=reliable: no clocksource watchdog to
 		# demote the TSC to jiffies (4 ms steps) when TCG runs late.
-		OBJ=$obj KLP_VM_MEM=3G "$HARNESS/vm.sh" --timeout 3600 --out "$OUT/$name" -- \
-			"$HARNESS/guest/bench.sh" "$@" >"$OUT/$name.log" 2>&1 && break
-		grep -q '^BENCH-CLOCK' "$OUT/$name/output" ||
-			die "the $name benchmark failed: $OUT/$name.log"
+		OBJ=$obj KLP_VM_MEM=3G "$HARNESS/vm.sh" --timeout 3600 --out "$out" -- \
+			"$HARNESS/guest/bench.sh" "$@" >"$out.log" 2>&1 && break
+		grep -q '^BENCH-CLOCK' "$out/output" ||
+			die "the $name benchmark failed: $out.log"
 		msg "the guest's TSC did not calibrate (attempt $attempt): booting again"
 	done
-	grep -q '^BENCH-RAW ' "$OUT/$name/output" || die "the $name benchmark has no results"
-	grep '^BENCH-RAW ' "$OUT/$name/output" | sed "s/^BENCH-RAW /$name /" >> "$OUT/raw"
-	grep '^BENCH-IRQOFF ' "$OUT/$name/output" | sed "s/^BENCH-IRQOFF /$name N=/" >> "$OUT/irqoff" || true
+	grep -q '^BENCH-RAW ' "$out/output" || die "the $name benchmark has no results"
+	grep '^BENCH-RAW ' "$out/output" | sed "s/^BENCH-RAW /$name $pass /" >> "$OUT/raw"
+	grep '^BENCH-IRQOFF ' "$out/output" | sed "s/^BENCH-IRQOFF /$name pass $pass N=/" \
+		>> "$OUT/irqoff" || true
 }
 
-# fig KERNEL N NAME: the median of a figure over the loads, or "-".
+# median: the median of the numbers on stdin, or "-".
+median() {
+	sort -g | awk '{ v[NR] = $1 } END { print (NR ? v[int((NR + 1) / 2)] : "-") }'
+}
+
+# pfig KERNEL PASS N NAME: a pass's figure, the median over its loads, or "-".
+pfig() {
+	awk -v k="$1" -v p="$2" -v n="$3" -v f="$4" \
+		'$1 == k && $2 == p && $3 == n && $4 == f { print $5 }' "$OUT/raw" | median
+}
+
+# fig KERNEL N NAME: the median over the passes of a figure, or "-".
 fig() {
-	awk -v k="$1" -v n="$2" -v f="$3" '$1 == k && $2 == n && $3 == f { print $4 }' "$OUT/raw" |
-		sort -g | awk '{ v[NR] = $1 } END { print (NR ? v[int((NR + 1) / 2)] : "-") }'
+	local pass
+
+	for pass in $(seq "$PASSES"); do
+		pfig "$1" "$pass" "$2" "$3"
+	done | awk '$1 != "-"' | median
+}
+
+# loads KERNEL N NAME: the median of a figure over every load, or "-".
+loads() {
+	awk -v k="$1" -v n="$2" -v f="$3" '$1 == k && $3 == n && $4 == f { print $5 }' "$OUT/raw" |
+		median
+}
+
+# count KERNEL N NAME: how many loads have the figure.
+count() {
+	awk -v k="$1" -v n="$2" -v f="$3" '$1 == k && $3 == n && $4 == f' "$OUT/raw" | wc -l
 }
 
 # div A B: A / B with three decimals, "-" if either is missing.
 div() {
 	awk -v a="$1" -v b="$2" 'BEGIN {
 		if (a == "-" || b == "-" || b == 0) print "-"; else printf "%.3f\n", a / b }'
+}
+
+# ratio KA NA FA KB NB FB: the figure FA of kernel KA at NA over FB of KB
+# at NB, pass by pass: "median min max", or "- - -".
+ratio() {
+	local pass
+
+	for pass in $(seq "$PASSES"); do
+		div "$(pfig "$1" "$pass" "$2" "$3")" "$(pfig "$4" "$pass" "$5" "$6")"
+	done | awk '$1 != "-"' | sort -g | awk '{ v[NR] = $1 }
+		END { if (NR) print v[int((NR + 1) / 2)], v[1], v[NR]; else print "- - -" }'
+}
+
+# bench NAME KA NA FA KB NB FB: a BENCH line for a ratio.
+bench() {
+	local name=$1 med lo hi
+
+	shift
+	read -r med lo hi <<< "$(ratio "$@")"
+	echo "BENCH $name $med min $lo max $hi"
 }
 
 # bytes_per_var KERNEL N: slab growth per variable while N live, in bytes.
@@ -75,51 +128,101 @@ bytes_per_var() {
 }
 
 print_table() {
-	local f n o u
+	local f n o u med lo hi
 
-	printf '%-22s %9s %14s %14s %10s\n' figure N ours upstream ours/up
-	for f in populate_ns get_hit_ns get_miss_ns alloc_ns free_ns collect_1_ns \
-		 collect_all_ns irqoff_max_us slab_kb_before slab_kb_after bytes_per_var \
-		 typed_get_hit_ns typed_collect_1_ns; do
+	printf '%-22s %9s %12s %12s %8s %8s %8s\n' figure N ours upstream ours/up min max
+	for f in populate_ns get_hit_ns get_miss_ns floor_ns alloc_ns free_ns collect_1_ns \
+		 collect_all_ns irqoff_collect_max_us irqoff_populate_max_us \
+		 slab_kb_before slab_kb_after bytes_per_var \
+		 typed_get_hit_ns typed_collect_1_ns synchronize_rcu_ns; do
 		for n in "${SIZES[@]}"; do
 			if [ "$f" = bytes_per_var ]; then
 				o=$(bytes_per_var ours "$n")
 				u=$(bytes_per_var upstream "$n")
+				med=$(div "$o" "$u") lo=- hi=-
 			else
 				o=$(fig ours "$n" "$f")
 				u=$(fig upstream "$n" "$f")
+				read -r med lo hi <<< "$(ratio ours "$n" "$f" upstream "$n" "$f")"
 			fi
-			printf '%-22s %9s %14s %14s %10s\n' "$f" "$n" "$o" "$u" "$(div "$o" "$u")"
+			printf '%-22s %9s %12s %12s %8s %8s %8s\n' "$f" "$n" "$o" "$u" \
+				"$med" "$lo" "$hi"
 		done
 	done
 	for n in 10 "${SIZES[-1]}"; do
-		printf '%-22s %9s %14s %14s %10s\n' live_read_ns "$n" "$(fig ours "$n" live_read_ns)" - -
+		printf '%-22s %9s %12s %12s\n' live_read_ns "$n" "$(fig ours "$n" live_read_ns)" -
 	done
 }
 
 print_bench_lines() {
-	local small=${SIZES[0]} big=${SIZES[-1]}
+	local small=${SIZES[0]} big=${SIZES[-1]} n k
 
-	echo "BENCH get_1M_over_1k_ours $(div "$(fig ours "$big" get_hit_ns)" "$(fig ours "$small" get_hit_ns)")"
-	echo "BENCH get_1M_over_1k_upstream $(div "$(fig upstream "$big" get_hit_ns)" "$(fig upstream "$small" get_hit_ns)")"
-	echo "BENCH get_1k_ours_over_upstream $(div "$(fig ours "$small" get_hit_ns)" "$(fig upstream "$small" get_hit_ns)")"
-	echo "BENCH get_miss_1k_ours_over_upstream $(div "$(fig ours "$small" get_miss_ns)" "$(fig upstream "$small" get_miss_ns)")"
-	echo "BENCH alloc_1k_ours_over_upstream $(div "$(fig ours "$small" alloc_ns)" "$(fig upstream "$small" alloc_ns)")"
-	echo "BENCH free_1k_ours_over_upstream $(div "$(fig ours "$small" free_ns)" "$(fig upstream "$small" free_ns)")"
-	echo "BENCH collect_1_of_1M_ours_over_upstream $(div "$(fig ours "$big" collect_1_ns)" "$(fig upstream "$big" collect_1_ns)")"
-	echo "BENCH collect_1M_ours_over_upstream $(div "$(fig ours "$big" collect_all_ns)" "$(fig upstream "$big" collect_all_ns)")"
-	echo "BENCH irqoff_max_us_collect_1M_ours $(fig ours "$big" irqoff_max_us)"
-	echo "BENCH irqoff_max_us_collect_1M_upstream $(fig upstream "$big" irqoff_max_us)"
-	echo "BENCH live_read_1M_over_10_ours $(div "$(fig ours "$big" live_read_ns)" "$(fig ours 10 live_read_ns)")"
+	bench get_1k_ours_over_upstream ours "$small" get_hit_ns upstream "$small" get_hit_ns
+	bench get_miss_1k_ours_over_upstream ours "$small" get_miss_ns upstream "$small" get_miss_ns
+	bench alloc_1k_ours_over_upstream ours "$small" alloc_ns upstream "$small" alloc_ns
+	bench free_1k_ours_over_upstream ours "$small" free_ns upstream "$small" free_ns
+	bench populate_1k_ours_over_upstream ours "$small" populate_ns upstream "$small" populate_ns
+	for n in "$small" "$big"; do
+		bench "typed_get_over_get_${n}_ours" ours "$n" typed_get_hit_ns ours "$n" get_hit_ns
+	done
+	for n in "${SIZES[@]}"; do
+		for k in ours upstream; do
+			bench "get_over_floor_${n}_$k" "$k" "$n" get_hit_ns "$k" "$n" floor_ns
+		done
+	done
+	bench get_1M_over_1k_ours ours "$big" get_hit_ns ours "$small" get_hit_ns
+	bench get_1M_over_1k_upstream upstream "$big" get_hit_ns upstream "$small" get_hit_ns
+	bench get_1M_ours_over_upstream ours "$big" get_hit_ns upstream "$big" get_hit_ns
+	bench alloc_1M_ours_over_upstream ours "$big" alloc_ns upstream "$big" alloc_ns
+	bench free_1M_ours_over_upstream ours "$big" free_ns upstream "$big" free_ns
+	bench collect_1_of_1M_ours_over_upstream ours "$big" collect_1_ns upstream "$big" collect_1_ns
+	bench collect_1M_ours_over_upstream ours "$big" collect_all_ns upstream "$big" collect_all_ns
+	for n in "$small" "$big"; do
+		bench "typed_collect_1_over_synchronize_rcu_${n}_ours" \
+			ours "$n" typed_collect_1_ns ours "$n" synchronize_rcu_ns
+	done
+	# Sections are judged load by load: the median of every load's
+	# longest section, where it was the collection's (or the resize's).
+	echo "BENCH irqoff_max_us_collect_1M_ours $(loads ours "$big" irqoff_collect_us)" \
+		"loads $(count ours "$big" irqoff_collect_us) of $(count ours "$big" irqoff_collect_max_us)"
+	echo "BENCH irqoff_max_us_collect_1M_upstream $(loads upstream "$big" irqoff_collect_us)" \
+		"loads $(count upstream "$big" irqoff_collect_us) of $(count upstream "$big" irqoff_collect_max_us)"
+	echo "BENCH irqoff_max_us_resize_1M_ours $(loads ours "$big" irqoff_resize_us)" \
+		"loads $(count ours "$big" irqoff_resize_us) of $(( $(count ours "$big" irqoff_collect_max_us) * 2 ))"
+	bench live_read_1M_over_10_ours ours "$big" live_read_ns ours 10 live_read_ns
 	echo "BENCH bytes_per_variable_ours $(bytes_per_var ours "$big")"
 	echo "BENCH bytes_per_variable_upstream $(bytes_per_var upstream "$big")"
 	echo "BENCH bytes_per_variable_ours_over_upstream $(div "$(bytes_per_var ours "$big")" "$(bytes_per_var upstream "$big")")"
 }
 
-main() {
-	local ours="$BUILD/obj-bench" up="$BUILD/obj-upstream"
+# plot: ns per get against N, log-log, for ours, upstream and the floor.
+plot() {
+	local n
 
-	"$HARNESS/deps.sh"
+	for n in "${SIZES[@]}"; do
+		echo "$n $(fig ours "$n" get_hit_ns) $(fig upstream "$n" get_hit_ns)" \
+			"$(fig ours "$n" floor_ns) $(fig ours "$n" get_miss_ns)"
+	done > "$OUT/get.dat"
+	gnuplot <<-EOF
+		set terminal pngcairo size 800,560 font ",11"
+		set output "$TOP/BENCHMARKS.png"
+		set logscale xy
+		set xlabel "variables (N)"
+		set ylabel "ns per klp_shadow_get() (QEMU TCG)"
+		set key top left
+		set grid
+		plot "$OUT/get.dat" using 1:3 with linespoints title "upstream 6.12, hit", \
+		     "" using 1:2 with linespoints title "ours, hit", \
+		     "" using 1:5 with linespoints title "ours, miss", \
+		     "" using 1:4 with linespoints dashtype 2 title "floor: one dependent load"
+	EOF
+	msg "plot: $TOP/BENCHMARKS.png"
+}
+
+main() {
+	local ours="$BUILD/obj-bench" up="$BUILD/obj-upstream" pass
+
+	"$HARNESS/deps.sh" gnuplot-nox
 	"$HARNESS/ksrc.sh"
 	"$HARNESS/kbuild.sh"
 	msg "building our kernel with the irqsoff tracer"
@@ -131,19 +234,26 @@ main() {
 
 	rm -rf "$OUT"
 	mkdir -p "$OUT"
-	run_vm ours "$ours" "$ours/stage/bench/klp_shadow_bench.ko" "$LOADS" "$ROUNDS" "${SIZES[@]}" \
-		-- "$ours/stage/selftests/test_modules/test_klp_shadow_bulk.ko"
-	run_vm upstream "$up" "$up/stage/bench/klp_shadow_bench.ko" "$LOADS" "$ROUNDS" "${SIZES[@]}"
-
+	for pass in $(seq "$PASSES"); do
+		run_vm ours "$pass" "$ours" "$ours/stage/bench/klp_shadow_bench.ko" "$LOADS" \
+			"$ROUNDS" "${SIZES[@]}" \
+			-- "$ours/stage/selftests/test_modules/test_klp_shadow_bulk.ko"
+		run_vm upstream "$pass" "$up" "$up/stage/bench/klp_shadow_bench.ko" "$LOADS" \
+			"$ROUNDS" "${SIZES[@]}"
+	done
 	echo
 	echo "Shadow variables, ours against upstream $(kernel_release), QEMU TCG, 2 vCPUs;"
-	echo "medians over $LOADS module loads of medians of $ROUNDS rounds (times in ns"
-	echo "unless named _us; bytes per variable from the Slab line of /proc/meminfo):"
+	echo "$PASSES passes, alternating boots; in a pass, medians over $LOADS module loads"
+	echo "of medians of $ROUNDS rounds; figures and ratios are medians over the passes"
+	echo "(times in ns unless named _us; bytes per variable from the Slab line of"
+	echo "/proc/meminfo):"
 	echo
 	print_table | tee "$OUT/table"
 	echo
-	echo "The longest IRQs-off section during each collection (irqsoff tracer):"
+	echo "The longest IRQs-off section of each traced phase (irqsoff tracer):"
 	cat "$OUT/irqoff"
+	echo
+	plot
 	echo
 	print_bench_lines | tee "$OUT/bench"
 }

@@ -1,8 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Install the Debian packages the build, the VM and the tests need, if any is
-# missing. Needs root for apt-get; says which packages are missing otherwise.
+# Install the Debian packages the build, the VM and the tests need, and
+# those named as arguments, if any is missing. Needs root for apt-get; says
+# which packages are missing otherwise.
 
 set -euo pipefail
 
@@ -19,6 +20,7 @@ PACKAGES=(
 	bash-completion systemd	# completion tests, systemd-analyze verify of the units
 	clang libclang-rt-14-dev	# libFuzzer, ASan, UBSan for tests/fuzz
 )
+PACKAGES+=("$@")
 
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -33,9 +33,53 @@ raw() {
 	echo "BENCH-RAW $*"
 }
 
-# run_size N: populate, measure, collect all under the irqsoff tracer.
+# section_of: what the longest IRQs-off section of the trace belongs to,
+# from the stack where it ended: the table's resize worker, the shadow
+# variable code the module called (a collection, an allocation), or other.
+section_of() {
+	if grep -q '=> klp_shadow_resize_fn' "$TRACING/trace"; then
+		echo resize
+	elif grep -q '=> \(klp_shadow_\|__klp_shadow_\|bench_\)' "$TRACING/trace"; then
+		echo own
+	else
+		echo other
+	fi
+}
+
+# traced PHASE N: write to the module's PHASE parameter under the irqsoff
+# tracer, and report the longest section, where it was and whose it was.
+traced() {
+	local phase=$1 n=$2 lat who
+
+	# No function tracing inside the sections: it would slow down every
+	# call made with IRQs off, and so lengthen what it measures.
+	echo 0 > "$TRACING/options/function-trace"
+	echo 0 > "$TRACING/tracing_max_latency"
+	echo irqsoff > "$TRACING/current_tracer"
+	echo 1 > "$TRACING/tracing_on"
+	echo 1 > "/sys/module/klp_shadow_bench/parameters/$phase"
+	echo 0 > "$TRACING/tracing_on"
+	lat=$(cat "$TRACING/tracing_max_latency")
+	who=$(section_of)
+	# Where the longest section was: its task, first and last function.
+	echo "BENCH-IRQOFF $n $phase ${lat} us in $who: $(sed -n 's/^#  *| task: \([^ ]*\).*/task \1,/p;
+		s/^#  => started at: */started at /p; s/^#  => ended at: */ended at /p' \
+		"$TRACING/trace" | tr '\n' ' ')"
+	echo nop > "$TRACING/current_tracer"
+	raw "$n" "irqoff_${phase}_max_us" "$lat"
+	# The longest section of the collection or of a resize, when it is
+	# the longest of the phase.
+	if [ "$who" = resize ]; then
+		raw "$n" irqoff_resize_us "$lat"
+	elif [ "$who" = own ] && [ "$phase" = collect ]; then
+		raw "$n" irqoff_collect_us "$lat"
+	fi
+}
+
+# run_size N: populate, measure, collect all under the irqsoff tracer, and
+# populate again under it.
 run_size() {
-	local n=$1 before after lat name
+	local n=$1 before after name
 
 	sync
 	echo 3 > /proc/sys/vm/drop_caches
@@ -49,23 +93,11 @@ run_size() {
 	dmesg | sed -n "s/.*klp_shadow_bench: $n \([a-z0-9_]*\) \([0-9]*\)$/\1 \2/p" |
 		while read -r name value; do raw "$n" "$name" "$value"; done
 
-	# No function tracing inside the sections: it would slow down every
-	# call made with IRQs off, and so lengthen what it measures.
-	echo 0 > "$TRACING/options/function-trace"
-	echo 0 > "$TRACING/tracing_max_latency"
-	echo irqsoff > "$TRACING/current_tracer"
-	echo 1 > "$TRACING/tracing_on"
-	echo 1 > /sys/module/klp_shadow_bench/parameters/collect
-	echo 0 > "$TRACING/tracing_on"
-	lat=$(cat "$TRACING/tracing_max_latency")
-	# Where the longest section was: its task, first and last function.
-	echo "BENCH-IRQOFF $n ${lat} us: $(sed -n 's/^#  *| task: \([^ ]*\).*/task \1,/p;
-		s/^#  => started at: */started at /p; s/^#  => ended at: */ended at /p' \
-		"$TRACING/trace" | tr '\n' ' ')"
-	echo nop > "$TRACING/current_tracer"
-	raw "$n" irqoff_max_us "$lat"
+	traced collect "$n"
 	dmesg | sed -n "s/.*klp_shadow_bench: $n collect_all_ns \([0-9]*\)$/\1/p" |
 		while read -r value; do raw "$n" collect_all_ns "$value"; done
+	# The variables again, untimed: the table grows as they come.
+	traced populate "$n"
 	rmmod klp_shadow_bench
 }
 

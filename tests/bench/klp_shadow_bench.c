@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * klp_shadow_bench - shadow variable costs at a given population, with the
- * id-based API only, so that the same source runs on upstream 6.12 and on
- * ours; built with KLP_BENCH_TYPED (ours), it also measures the typed API.
+ * id-based API, so that the same source runs on upstream 6.12 and on ours;
+ * built with KLP_BENCH_TYPED (ours), the N variables are made through a
+ * type, as a livepatch makes them, and the typed API is measured too.
  *
  * insmod klp_shadow_bench.ko nr=N [rounds=R] populates N variables of
  * id BENCH_ID_BULK over N parents, measures, and prints one line per figure:
@@ -11,7 +12,13 @@
  *
  * each the median of R rounds. The N variables stay until something writes
  * to the collect parameter, which frees all of them at once (timed, and
- * the moment for the harness to watch the irqsoff tracer), or until rmmod.
+ * the moment for the harness to watch the irqsoff tracer), or until rmmod;
+ * writing to the populate parameter then makes them again, untimed (the
+ * moment to watch the table grow).
+ *
+ * The memory floor: the time of one load in a chain of random dependent
+ * loads, one per 64-byte cell, over as many bytes as our table and the N
+ * variables take (bench_floor_bytes()), whichever kernel runs it.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -19,8 +26,10 @@
 #include <linux/kernel.h>
 #include <linux/ktime.h>
 #include <linux/livepatch.h>
+#include <linux/log2.h>
 #include <linux/module.h>
 #include <linux/random.h>
+#include <linux/rcupdate.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/sort.h>
@@ -29,11 +38,17 @@
 #define BENCH_ID_BULK		0x6b01
 #define BENCH_ID_SINGLE		0x6b02
 #define BENCH_ID_ALLOC		0x6b03
-#define BENCH_ID_TYPED		0x6b04
 #define BENCH_ID_TYPED_ONE	0x6b05
 #define BENCH_MAX_ROUNDS	15
 #define BENCH_LOOKUPS		16384
 #define BENCH_ALLOCS		1024
+
+/*
+ * Our table has two buckets per variable, rounded up to a power of two, and
+ * never fewer than 4096; each variable of sizeof(long) takes a 64-byte slab
+ * object.
+ */
+#define BENCH_CELL		64
 
 static ulong nr = 1000;
 module_param(nr, ulong, 0444);
@@ -69,7 +84,10 @@ static void bench_print(const char *name, u64 value)
 	pr_info("%lu %s %llu\n", nr, name, value);
 }
 
-/* Lookups of M scattered present parents, or of M absent ones: ns/call. */
+/*
+ * BENCH_LOOKUPS lookups of the M scattered present parents of @order, in
+ * turn, or of as many absent ones: ns per call.
+ */
 static u64 bench_get(const u32 *order, unsigned int m, bool hit)
 {
 	u64 t[BENCH_MAX_ROUNDS];
@@ -80,15 +98,88 @@ static u64 bench_get(const u32 *order, unsigned int m, bool hit)
 	for (r = 0; r < rounds; r++) {
 		found = 0;
 		start = ktime_get();
-		for (i = 0; i < m; i++) {
-			unsigned long p = hit ? order[i] : nr + order[i];
+		for (i = 0; i < BENCH_LOOKUPS; i++) {
+			unsigned long p = order[i % m] + (hit ? 0 : nr);
 
 			found += !!klp_shadow_get(bench_parent(p), BENCH_ID_BULK);
 		}
-		t[r] = div_u64(ktime_to_ns(ktime_sub(ktime_get(), start)), m);
-		if (found != (hit ? m : 0))
-			pr_err("get: %lu of %u found\n", found, m);
+		t[r] = div_u64(ktime_to_ns(ktime_sub(ktime_get(), start)), BENCH_LOOKUPS);
+		if (found != (hit ? BENCH_LOOKUPS : 0))
+			pr_err("get: %lu of %u found\n", found, BENCH_LOOKUPS);
 		cond_resched();
+	}
+	return bench_median(t, rounds);
+}
+
+static unsigned long bench_floor_bytes(void)
+{
+	return sizeof(void *) * max(4096UL, roundup_pow_of_two(2 * nr)) +
+	       BENCH_CELL * nr;
+}
+
+/*
+ * ns per load of a chain of dependent loads over bench_floor_bytes():
+ * each cell holds the address of the next, in one random cycle through all
+ * of them (Sattolo's shuffle), so that no load can start before the one
+ * before it ends, nor be guessed by a prefetcher.
+ */
+static u64 bench_floor(void)
+{
+	unsigned long cells = bench_floor_bytes() / BENCH_CELL, i, j;
+	u64 t[BENCH_MAX_ROUNDS];
+	void **p, *mem;
+	unsigned int r, k;
+	u32 *perm, tmp;
+	ktime_t start;
+
+	mem = vmalloc(cells * BENCH_CELL);
+	perm = vmalloc_array(cells, sizeof(*perm));
+	if (!mem || !perm) {
+		vfree(perm);
+		vfree(mem);
+		return 0;
+	}
+	for (i = 0; i < cells; i++)
+		perm[i] = i;
+	for (i = cells - 1; i > 0; i--) {
+		j = get_random_u32_below(i);
+		tmp = perm[i];
+		perm[i] = perm[j];
+		perm[j] = tmp;
+		if (!(i % 65536))
+			cond_resched();
+	}
+	for (i = 0; i < cells; i++)
+		*(void **)(mem + perm[i] * BENCH_CELL) =
+			mem + perm[(i + 1) % cells] * BENCH_CELL;
+	vfree(perm);
+
+	p = mem;
+	for (r = 0; r < rounds; r++) {
+		start = ktime_get();
+		for (k = 0; k < BENCH_LOOKUPS; k++)
+			p = *p;
+		t[r] = div_u64(ktime_to_ns(ktime_sub(ktime_get(), start)), BENCH_LOOKUPS);
+		cond_resched();
+	}
+	/* Keep the chain's end alive: the loop must not be optimized away. */
+	if (!p)
+		pr_err("floor: broken chain\n");
+	vfree(mem);
+	return bench_median(t, rounds);
+}
+
+/* A bare grace period: what a collection cannot do without. */
+static u64 bench_synchronize_rcu(void)
+{
+	u64 t[BENCH_MAX_ROUNDS];
+	unsigned int r;
+	ktime_t start;
+
+	for (r = 0; r < rounds; r++) {
+		start = ktime_get();
+		synchronize_rcu();
+		t[r] = ktime_to_ns(ktime_sub(ktime_get(), start));
 	}
 	return bench_median(t, rounds);
 }
@@ -137,34 +228,45 @@ static u64 bench_free_all_one(void)
 #if defined(KLP_BENCH_TYPED) && IS_ENABLED(CONFIG_LIVEPATCH_SHADOW_DEBUG)
 #define BENCH_OWNER	"klp_shadow_bench/bench"
 
-static struct klp_shadow_type bench_typed = {
-	.id = BENCH_ID_TYPED, .name = "bench",
+static struct klp_shadow_type bench_bulk = {
+	.id = BENCH_ID_BULK, .name = "bench-bulk",
 };
 
 static struct klp_shadow_type bench_typed_one = {
 	.id = BENCH_ID_TYPED_ONE, .name = "bench-one",
 };
 
-/* The typed API: get hits and one collection by the last release. */
+static bool bench_bulk_registered;
+
+/* Ours makes the N variables through their type, as a livepatch does. */
+static void *bench_alloc_bulk(unsigned long i)
+{
+	return klp_shadow_type_alloc(&bench_bulk, bench_parent(i), sizeof(long),
+				     GFP_KERNEL, NULL);
+}
+
+/*
+ * The typed API: get hits on the same parents as get_hit_ns, and the last
+ * release of a type with one variable.
+ */
 static void bench_typed_figures(const u32 *order, unsigned int m)
 {
 	u64 t[BENCH_MAX_ROUNDS];
+	unsigned long found;
 	unsigned int r, i;
 	ktime_t start;
 
-	if (klp_shadow_debug_register(&bench_typed, BENCH_OWNER))
-		return;
-	/* @order may name a parent twice. */
-	for (i = 0; i < m; i++)
-		klp_shadow_type_get_or_alloc(&bench_typed, bench_parent(order[i]),
-					     sizeof(long), GFP_KERNEL, NULL);
 	for (r = 0; r < rounds; r++) {
+		found = 0;
 		start = ktime_get();
-		for (i = 0; i < m; i++)
-			klp_shadow_type_get(&bench_typed, bench_parent(order[i]));
-		t[r] = div_u64(ktime_to_ns(ktime_sub(ktime_get(), start)), m);
+		for (i = 0; i < BENCH_LOOKUPS; i++)
+			found += !!klp_shadow_type_get(&bench_bulk,
+						       bench_parent(order[i % m]));
+		t[r] = div_u64(ktime_to_ns(ktime_sub(ktime_get(), start)), BENCH_LOOKUPS);
+		if (found != BENCH_LOOKUPS)
+			pr_err("typed get: %lu of %u found\n", found, BENCH_LOOKUPS);
+		cond_resched();
 	}
-	klp_shadow_debug_unregister(&bench_typed, BENCH_OWNER);
 	bench_print("typed_get_hit_ns", bench_median(t, rounds));
 
 	for (r = 0; r < rounds; r++) {
@@ -178,12 +280,6 @@ static void bench_typed_figures(const u32 *order, unsigned int m)
 	}
 	bench_print("typed_collect_1_ns", bench_median(t, rounds));
 }
-
-static struct klp_shadow_type bench_bulk = {
-	.id = BENCH_ID_BULK, .name = "bench-bulk",
-};
-
-static bool bench_bulk_registered;
 
 static int bench_register_bulk(void)
 {
@@ -202,6 +298,12 @@ static void bench_collect_bulk(void)
 }
 
 #else
+static void *bench_alloc_bulk(unsigned long i)
+{
+	return klp_shadow_alloc(bench_parent(i), BENCH_ID_BULK, sizeof(long),
+				GFP_KERNEL, NULL, NULL);
+}
+
 static void bench_typed_figures(const u32 *order, unsigned int m)
 {
 }
@@ -219,7 +321,8 @@ static void bench_collect_bulk(void)
 
 #endif
 
-static int bench_populate(void)
+/* Make the N variables; with @timed, print what each cost. */
+static int bench_populate(bool timed)
 {
 	unsigned long i;
 	ktime_t start;
@@ -230,13 +333,14 @@ static int bench_populate(void)
 		return ret;
 	start = ktime_get();
 	for (i = 0; i < nr; i++) {
-		if (!klp_shadow_alloc(bench_parent(i), BENCH_ID_BULK, sizeof(long),
-				      GFP_KERNEL, NULL, NULL))
+		if (!bench_alloc_bulk(i))
 			return -ENOMEM;
 		if (!(i % 1024))
 			cond_resched();
 	}
-	bench_print("populate_ns", div_u64(ktime_to_ns(ktime_sub(ktime_get(), start)), nr));
+	if (timed)
+		bench_print("populate_ns",
+			    div_u64(ktime_to_ns(ktime_sub(ktime_get(), start)), nr));
 	populated = true;
 	return 0;
 }
@@ -261,6 +365,28 @@ static const struct kernel_param_ops bench_collect_ops = {
 module_param_cb(collect, &bench_collect_ops, NULL, 0200);
 MODULE_PARM_DESC(collect, "Write anything: free all the variables now, timed");
 
+static int bench_populate_set(const char *val, const struct kernel_param *kp)
+{
+	int ret;
+
+	if (populated)
+		return -EEXIST;
+	ret = bench_populate(false);
+	if (ret) {
+		bench_collect_bulk();
+		klp_shadow_free_all(BENCH_ID_BULK, NULL);
+		populated = false;
+	}
+	return ret;
+}
+
+static const struct kernel_param_ops bench_populate_ops = {
+	.set = bench_populate_set,
+};
+
+module_param_cb(populate, &bench_populate_ops, NULL, 0200);
+MODULE_PARM_DESC(populate, "Write anything once collected: make the variables again");
+
 static int bench_init(void)
 {
 	unsigned int m = min_t(unsigned long, nr, BENCH_LOOKUPS), i;
@@ -276,7 +402,7 @@ static int bench_init(void)
 	for (i = 0; i < m; i++)
 		order[i] = get_random_u32_below(nr);
 
-	ret = bench_populate();
+	ret = bench_populate(true);
 	if (ret)
 		goto out;
 	bench_print("get_hit_ns", bench_get(order, m, true));
@@ -286,6 +412,8 @@ static int bench_init(void)
 	bench_print("free_ns", free_ns);
 	bench_print("collect_1_ns", bench_free_all_one());
 	bench_typed_figures(order, m);
+	bench_print("synchronize_rcu_ns", bench_synchronize_rcu());
+	bench_print("floor_ns", bench_floor());
 out:
 	vfree(order);
 	if (ret) {
