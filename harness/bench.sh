@@ -64,9 +64,13 @@ run_vm() {
 		>> "$OUT/irqoff" || true
 }
 
-# median: the median of the numbers on stdin, or "-".
+# median: the median of the numbers on stdin (of an even count, the mean
+# of the two in the middle), or "-".
 median() {
-	sort -g | awk '{ v[NR] = $1 } END { print (NR ? v[int((NR + 1) / 2)] : "-") }'
+	sort -g | awk '{ v[NR] = $1 } END {
+		if (!NR) print "-"
+		else if (NR % 2) print v[(NR + 1) / 2]
+		else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
 
 # pfig KERNEL PASS N NAME: a pass's figure, the median over its loads, or "-".
@@ -108,8 +112,10 @@ ratio() {
 
 	for pass in $(seq "$PASSES"); do
 		div "$(pfig "$1" "$pass" "$2" "$3")" "$(pfig "$4" "$pass" "$5" "$6")"
-	done | awk '$1 != "-"' | sort -g | awk '{ v[NR] = $1 }
-		END { if (NR) print v[int((NR + 1) / 2)], v[1], v[NR]; else print "- - -" }'
+	done | awk '$1 != "-"' | sort -g | awk '{ v[NR] = $1 } END {
+		if (!NR) { print "- - -"; exit }
+		m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+		printf "%.3f %s %s\n", m, v[1], v[NR] }'
 }
 
 # bench NAME KA NA FA KB NB FB: a BENCH line for a ratio.
@@ -121,10 +127,17 @@ bench() {
 	echo "BENCH $name $med min $lo max $hi"
 }
 
-# bytes_per_var KERNEL N: slab growth per variable while N live, in bytes.
+# vs_upstream NAME N FIG: a BENCH line for ours over upstream at N.
+vs_upstream() {
+	bench "$1" ours "$2" "$3" upstream "$2" "$3"
+}
+
+# bytes_per_var KERNEL N: growth of slab and vmalloc memory per variable
+# while N live, in bytes (ours' larger bucket arrays are vmalloc'ed).
 bytes_per_var() {
-	awk -v g="$(fig "$1" "$2" slab_kb_growth)" -v n="$2" 'BEGIN {
-		if (g == "-") print "-"; else printf "%.1f\n", g * 1024 / n }'
+	awk -v g="$(fig "$1" "$2" slab_kb_growth)" -v v="$(fig "$1" "$2" vmalloc_kb_growth)" \
+		-v n="$2" 'BEGIN {
+		if (g == "-" || v == "-") print "-"; else printf "%.1f\n", (g + v) * 1024 / n }'
 }
 
 print_table() {
@@ -133,7 +146,7 @@ print_table() {
 	printf '%-22s %9s %12s %12s %8s %8s %8s\n' figure N ours upstream ours/up min max
 	for f in populate_ns get_hit_ns get_miss_ns floor_ns alloc_ns free_ns collect_1_ns \
 		 collect_all_ns irqoff_collect_max_us irqoff_populate_max_us \
-		 slab_kb_before slab_kb_after bytes_per_var \
+		 slab_kb_before slab_kb_after vmalloc_kb_growth bytes_per_var \
 		 typed_get_hit_ns typed_collect_1_ns synchronize_rcu_ns; do
 		for n in "${SIZES[@]}"; do
 			if [ "$f" = bytes_per_var ]; then
@@ -157,11 +170,11 @@ print_table() {
 print_bench_lines() {
 	local small=${SIZES[0]} big=${SIZES[-1]} n k
 
-	bench get_1k_ours_over_upstream ours "$small" get_hit_ns upstream "$small" get_hit_ns
-	bench get_miss_1k_ours_over_upstream ours "$small" get_miss_ns upstream "$small" get_miss_ns
-	bench alloc_1k_ours_over_upstream ours "$small" alloc_ns upstream "$small" alloc_ns
-	bench free_1k_ours_over_upstream ours "$small" free_ns upstream "$small" free_ns
-	bench populate_1k_ours_over_upstream ours "$small" populate_ns upstream "$small" populate_ns
+	vs_upstream get_1k_ours_over_upstream "$small" get_hit_ns
+	vs_upstream get_miss_1k_ours_over_upstream "$small" get_miss_ns
+	vs_upstream alloc_1k_ours_over_upstream "$small" alloc_ns
+	vs_upstream free_1k_ours_over_upstream "$small" free_ns
+	vs_upstream populate_1k_ours_over_upstream "$small" populate_ns
 	for n in "$small" "$big"; do
 		bench "typed_get_over_get_${n}_ours" ours "$n" typed_get_hit_ns ours "$n" get_hit_ns
 	done
@@ -172,11 +185,11 @@ print_bench_lines() {
 	done
 	bench get_1M_over_1k_ours ours "$big" get_hit_ns ours "$small" get_hit_ns
 	bench get_1M_over_1k_upstream upstream "$big" get_hit_ns upstream "$small" get_hit_ns
-	bench get_1M_ours_over_upstream ours "$big" get_hit_ns upstream "$big" get_hit_ns
-	bench alloc_1M_ours_over_upstream ours "$big" alloc_ns upstream "$big" alloc_ns
-	bench free_1M_ours_over_upstream ours "$big" free_ns upstream "$big" free_ns
-	bench collect_1_of_1M_ours_over_upstream ours "$big" collect_1_ns upstream "$big" collect_1_ns
-	bench collect_1M_ours_over_upstream ours "$big" collect_all_ns upstream "$big" collect_all_ns
+	vs_upstream get_1M_ours_over_upstream "$big" get_hit_ns
+	vs_upstream alloc_1M_ours_over_upstream "$big" alloc_ns
+	vs_upstream free_1M_ours_over_upstream "$big" free_ns
+	vs_upstream collect_1_of_1M_ours_over_upstream "$big" collect_1_ns
+	vs_upstream collect_1M_ours_over_upstream "$big" collect_all_ns
 	for n in "$small" "$big"; do
 		bench "typed_collect_1_over_synchronize_rcu_${n}_ours" \
 			ours "$n" typed_collect_1_ns ours "$n" synchronize_rcu_ns
@@ -199,10 +212,14 @@ print_bench_lines() {
 plot() {
 	local n
 
+	if ! command -v gnuplot >/dev/null; then
+		msg "no gnuplot: no plot"
+		return
+	fi
 	for n in "${SIZES[@]}"; do
 		echo "$n $(fig ours "$n" get_hit_ns) $(fig upstream "$n" get_hit_ns)" \
 			"$(fig ours "$n" floor_ns) $(fig ours "$n" get_miss_ns)"
-	done > "$OUT/get.dat"
+	done | awk '$2 > 0 && $3 > 0 && $4 > 0 && $5 > 0' > "$OUT/get.dat"
 	gnuplot <<-EOF
 		set terminal pngcairo size 800,560 font ",11"
 		set output "$TOP/BENCHMARKS.png"

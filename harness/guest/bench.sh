@@ -29,15 +29,22 @@ slab_kb() {
 	awk '/^Slab:/ { print $2 }' /proc/meminfo
 }
 
+vmalloc_kb() {
+	awk '/^VmallocUsed:/ { print $2 }' /proc/meminfo
+}
+
 raw() {
 	echo "BENCH-RAW $*"
 }
 
 # section_of: what the longest IRQs-off section of the trace belongs to,
-# from the stack where it ended: the table's resize worker, the shadow
-# variable code the module called (a collection, an allocation), or other.
+# from the stack where it ended: an interrupt (the unwinder goes on into
+# whatever it interrupted), the table's resize worker, the shadow variable
+# code the module called (a collection, an allocation), or other.
 section_of() {
-	if grep -q '=> klp_shadow_resize_fn' "$TRACING/trace"; then
+	if grep -q '=> \(asm_sysvec_\|asm_common_interrupt\|irq_exit\)' "$TRACING/trace"; then
+		echo irq
+	elif grep -q '=> klp_shadow_resize_fn' "$TRACING/trace"; then
 		echo resize
 	elif grep -q '=> \(klp_shadow_\|__klp_shadow_\|bench_\)' "$TRACING/trace"; then
 		echo own
@@ -79,24 +86,31 @@ traced() {
 # run_size N: populate, measure, collect all under the irqsoff tracer, and
 # populate again under it.
 run_size() {
-	local n=$1 before after name
+	local n=$1 before after vbefore vafter name
 
 	sync
 	echo 3 > /proc/sys/vm/drop_caches
 	before=$(slab_kb)
+	vbefore=$(vmalloc_kb)
 	dmesg -C
 	insmod "$mod" nr="$n" rounds="$rounds"
+	# Let a resize the population started finish.
+	sleep 1
 	after=$(slab_kb)
+	vafter=$(vmalloc_kb)
 	raw "$n" slab_kb_before "$before"
 	raw "$n" slab_kb_after "$after"
 	raw "$n" slab_kb_growth "$((after - before))"
+	raw "$n" vmalloc_kb_growth "$((vafter - vbefore))"
 	dmesg | sed -n "s/.*klp_shadow_bench: $n \([a-z0-9_]*\) \([0-9]*\)$/\1 \2/p" |
 		while read -r name value; do raw "$n" "$name" "$value"; done
 
 	traced collect "$n"
 	dmesg | sed -n "s/.*klp_shadow_bench: $n collect_all_ns \([0-9]*\)$/\1/p" |
 		while read -r value; do raw "$n" collect_all_ns "$value"; done
-	# The variables again, untimed: the table grows as they come.
+	# The variables again, untimed: the table grows as they come, once
+	# the shrink the collection started is over.
+	sleep 1
 	traced populate "$n"
 	rmmod klp_shadow_bench
 }

@@ -121,7 +121,9 @@ static unsigned long bench_floor_bytes(void)
  * ns per load of a chain of dependent loads over bench_floor_bytes():
  * each cell holds the address of the next, in one random cycle through all
  * of them (Sattolo's shuffle), so that no load can start before the one
- * before it ends, nor be guessed by a prefetcher.
+ * before it ends, nor be guessed by a prefetcher. Every round takes the
+ * same BENCH_LOOKUPS steps from the same cell, as the gets visit the same
+ * parents every round.
  */
 static u64 bench_floor(void)
 {
@@ -150,12 +152,12 @@ static u64 bench_floor(void)
 			cond_resched();
 	}
 	for (i = 0; i < cells; i++)
-		*(void **)(mem + perm[i] * BENCH_CELL) =
-			mem + perm[(i + 1) % cells] * BENCH_CELL;
+		*(void **)(mem + (unsigned long)perm[i] * BENCH_CELL) =
+			mem + (unsigned long)perm[(i + 1) % cells] * BENCH_CELL;
 	vfree(perm);
 
-	p = mem;
 	for (r = 0; r < rounds; r++) {
+		p = mem;
 		start = ktime_get();
 		for (k = 0; k < BENCH_LOOKUPS; k++)
 			p = *p;
