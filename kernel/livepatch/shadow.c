@@ -184,9 +184,9 @@ struct klp_shadow_table {
 
 /*
  * The variables' hash table: upstream's lookup (hash, bucket, chain), but
- * with two buckets per variable after a resize, between two and eight
- * buckets per variable in between, and never fewer buckets than upstream's
- * fixed table (the smallest table, static). Readers use klp_shadow_desc
+ * with two to four buckets per variable after a resize, two to eight in
+ * between, and never fewer buckets than upstream's fixed table (the
+ * smallest table, static). Readers use klp_shadow_desc
  * under RCU and always see a complete table: one word that holds the
  * address of the bucket array (aligned to KLP_SHADOW_DESC_ALIGN bytes or
  * more), the shift and the link, so that a lookup loads a single word more
@@ -271,8 +271,8 @@ static unsigned long klp_shadow_desc_of(struct klp_shadow_table *tbl)
 /*
  * Find <obj, id>. The caller holds klp_shadow_lock, or rcu_read_lock() for
  * as long as it uses the result. Always inlined: a call and return cost as
- * much as the lookup itself in a small table (make bench measured the get
- * of 1000 variables 2x upstream's with the call, see BENCHMARKS.md).
+ * much as the lookup itself in a small table (make bench measured a get
+ * among 1000 variables at twice upstream's cost with the call).
  */
 static __always_inline struct klp_shadow *klp_shadow_lookup(void *obj,
 							    unsigned long id)
