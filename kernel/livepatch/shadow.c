@@ -208,9 +208,9 @@ struct klp_shadow_table {
  * no workqueue lock is taken wherever the caller may be (a patched
  * scheduler function, say).
  */
-#define KLP_SHADOW_DESC_SHIFT	GENMASK(5, 0)
-#define KLP_SHADOW_DESC_LINK	BIT(6)
-#define KLP_SHADOW_DESC_ALIGN	128
+#define KLP_SHADOW_DESC_SHIFT_MASK	GENMASK(5, 0)
+#define KLP_SHADOW_DESC_LINK		BIT(6)
+#define KLP_SHADOW_DESC_ALIGN		128
 
 static struct klp_shadow __rcu *klp_shadow_buckets0[1 << KLP_SHADOW_MIN_SHIFT]
 	__aligned(KLP_SHADOW_DESC_ALIGN);
@@ -222,7 +222,7 @@ static struct klp_shadow_table klp_shadow_table0 = {
 /* The table in use, for its writers: under klp_shadow_lock. */
 static struct klp_shadow_table *klp_shadow_tbl = &klp_shadow_table0;
 /* The table in use, for its readers (see klp_shadow_desc_of()). */
-static unsigned long klp_shadow_desc =
+static unsigned long klp_shadow_desc __read_mostly =
 	(unsigned long)klp_shadow_buckets0 + KLP_SHADOW_MIN_SHIFT;
 static struct klp_shadow_table *klp_shadow_future;
 static unsigned long klp_shadow_moved;
@@ -264,6 +264,9 @@ static struct klp_shadow_table *klp_shadow_table_locked(void)
 
 static unsigned long klp_shadow_desc_of(struct klp_shadow_table *tbl)
 {
+	BUILD_BUG_ON(KLP_SHADOW_MAX_SHIFT > KLP_SHADOW_DESC_SHIFT_MASK);
+	BUILD_BUG_ON(KLP_SHADOW_DESC_LINK >= KLP_SHADOW_DESC_ALIGN);
+
 	return (unsigned long)tbl->buckets | tbl->shift |
 	       (tbl->link ? KLP_SHADOW_DESC_LINK : 0);
 }
@@ -286,7 +289,7 @@ static __always_inline struct klp_shadow *klp_shadow_lookup(void *obj,
 
 	buckets = (struct klp_shadow __rcu **)(desc & ~(KLP_SHADOW_DESC_ALIGN - 1UL));
 	link = !!(desc & KLP_SHADOW_DESC_LINK);
-	bkt = klp_shadow_hash(obj, desc & KLP_SHADOW_DESC_SHIFT);
+	bkt = klp_shadow_hash(obj, desc & KLP_SHADOW_DESC_SHIFT_MASK);
 	shadow = rcu_dereference_check(buckets[bkt],
 				       lockdep_is_held(&klp_shadow_lock));
 	while (shadow) {
@@ -393,8 +396,6 @@ static void klp_shadow_table_del(struct klp_shadow *shadow)
 {
 	struct klp_shadow_table *tbl = klp_shadow_table_locked();
 
-	lockdep_assert_held(&klp_shadow_lock);
-
 	klp_shadow_unlink_from(tbl, shadow);
 	if (klp_shadow_future &&
 	    klp_shadow_hash(shadow->obj, tbl->shift) < klp_shadow_moved)
@@ -412,8 +413,6 @@ static struct klp_shadow_table *klp_shadow_table_alloc(unsigned int shift,
 	if (shift == KLP_SHADOW_MIN_SHIFT) {
 		/* Not in use since a grace period after the resize that left it. */
 		tbl = &klp_shadow_table0;
-		if (WARN_ON_ONCE(READ_ONCE(klp_shadow_tbl) == tbl))
-			return NULL;
 		memset(klp_shadow_buckets0, 0, sizeof(klp_shadow_buckets0));
 	} else {
 		tbl = kmalloc(sizeof(*tbl), GFP_KERNEL);
@@ -421,7 +420,7 @@ static struct klp_shadow_table *klp_shadow_table_alloc(unsigned int shift,
 			return NULL;
 		/* Page-aligned: this many buckets take 64 KB or more. */
 		tbl->buckets = kvcalloc(1UL << shift, sizeof(*tbl->buckets),
-					GFP_KERNEL | __GFP_NOWARN | __GFP_NORETRY);
+					GFP_KERNEL | __GFP_NOWARN);
 		if (!tbl->buckets ||
 		    WARN_ON_ONCE(!IS_ALIGNED((unsigned long)tbl->buckets,
 					     KLP_SHADOW_DESC_ALIGN))) {
@@ -473,8 +472,8 @@ static bool klp_shadow_copy_buckets(struct klp_shadow_table *tbl,
 
 /*
  * Resize the table to the number of variables, as often as that changes
- * while it runs. When no larger table can be allocated, the next try waits
- * for twice as many variables.
+ * while it runs. When no table can be allocated, the next try waits for
+ * twice or half as many variables.
  */
 static void klp_shadow_resize_fn(struct work_struct *work)
 {

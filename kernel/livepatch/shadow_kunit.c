@@ -501,7 +501,7 @@ static unsigned int kt_table_shift(void)
 {
 	irq_work_sync(&klp_shadow_resize_irq_work);
 	flush_work(&klp_shadow_resize_work);
-	return READ_ONCE(klp_shadow_desc) & KLP_SHADOW_DESC_SHIFT;
+	return READ_ONCE(klp_shadow_desc) & KLP_SHADOW_DESC_SHIFT_MASK;
 }
 
 /*
@@ -542,8 +542,8 @@ static void klp_shadow_test_table_policy(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, klp_shadow_wanted_shift(262144, 21), 21U);
 	KUNIT_EXPECT_EQ(test, klp_shadow_wanted_shift(262143, 21), 19U);
 	KUNIT_EXPECT_EQ(test, klp_shadow_wanted_shift(10, 16), 12U);
-	KUNIT_EXPECT_EQ(test, klp_shadow_wanted_shift(1UL << 40, 26), 26U);
-	KUNIT_EXPECT_EQ(test, klp_shadow_wanted_shift(1UL << 40, 20), 26U);
+	KUNIT_EXPECT_EQ(test, klp_shadow_wanted_shift(ULONG_MAX, 26), 26U);
+	KUNIT_EXPECT_EQ(test, klp_shadow_wanted_shift(ULONG_MAX, 20), 26U);
 }
 
 #define KT_RESIZE_VARS	20000
