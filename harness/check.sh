@@ -17,9 +17,10 @@
 #          (tests/nodebug-suite.sh), plus the kernel log check of that run
 #   debug  the debug kernel (also alone: make check-debug): the same
 #          fragments plus debug.config (KASAN, kmemleak, lockdep,
-#          debugobjects, failslab); in the VM, KUnit, our selftests (fewer
-#          cycles) and shadow-interface.bats, the fail-nth sweep and the
-#          stress test (3 rounds), then a kmemleak scan that must find nothing
+#          debugobjects, failslab); in two VMs at once, KUnit, our
+#          selftests (fewer cycles), shadow-interface.bats and the stress
+#          test (3 rounds) in one, the fail-nth sweep in the other, each
+#          ending with a kmemleak scan that must find nothing
 #          (tests/debug-suite.sh)
 #   series the patch series (make series-check): each patch applied to the
 #          pristine tree builds and is checkpatch --strict clean; after the
@@ -95,9 +96,9 @@ guest() {
 
 # variant NAME WHAT FRAGMENT... -- CMD...: build the kernel of FRAGMENTs in
 # build/obj-NAME (seeded from build/obj, so that only what they change is
-# rebuilt), then run CMD in the VM booted with it; and the function named
-# in BESIDE_VM, if any, in the background meanwhile (or, if the build
-# failed, alone).
+# rebuilt), then run CMD, which boots it (vm_suite); and the function
+# named in BESIDE_VM, if any, in the background meanwhile (or, if the
+# build failed, alone).
 variant() {
 	local name=$1 what=$2 log="$RESULTS/$1-build.log" fragments=() beside="" rc=0
 
@@ -118,7 +119,7 @@ variant() {
 	fi
 	echo "ok - $name: kernel built $what"
 	[ -z "${BESIDE_VM:-}" ] || { "$BESIDE_VM" & beside=$!; }
-	vm_suite "$name" "$@" || rc=1
+	"$@" || rc=1
 	[ -z "$beside" ] || wait "$beside"
 	return $rc
 }
@@ -166,25 +167,39 @@ prebuilt() {
 nodebug() {
 	# shellcheck disable=SC2086 # one word per fragment
 	variant nodebug "without CONFIG_LIVEPATCH_SHADOW_DEBUG" \
-		$NODEBUG_FRAGMENTS -- "$TOP/tests/nodebug-suite.sh"
+		$NODEBUG_FRAGMENTS -- vm_suite nodebug "$TOP/tests/nodebug-suite.sh"
+}
+
+# debug_vms: the two parts of the debug suite, each in a VM of its own,
+# at once. Under TCG a VM keeps about one core busy, and the parts take
+# about as long as each other: the stage takes the time of one. The
+# faults part's TAP follows the other's.
+debug_vms() {
+	local rc=0 faults out="$RESULTS/debug-faults.out"
+
+	vm_suite debug-faults "$TOP/tests/debug-suite.sh" faults > "$out" 2>&1 &
+	faults=$!
+	vm_suite debug "$TOP/tests/debug-suite.sh" tests || rc=1
+	wait "$faults" || rc=1
+	cat "$out"
+	return $rc
 }
 
 # The debug kernel (KASAN rebuilds nearly everything the first time): TCG
 # and the checkers make the suite several times slower, hence the memory
-# and the timeout.
+# and the timeout of each VM.
 # shellcheck disable=SC2086 # one word per fragment
 debug() {
 	KLP_VM_MEM=${KLP_DEBUG_VM_MEM:-4G} KLP_VM_TIMEOUT=${KLP_DEBUG_TIMEOUT:-3600} \
 		variant debug "with KASAN, kmemleak, lockdep, debugobjects and failslab" \
-		$DEBUG_FRAGMENTS -- "$TOP/tests/debug-suite.sh"
+		$DEBUG_FRAGMENTS -- debug_vms
 }
 
 STAGES="lint host fuzz guest nodebug debug series"
 
-# series_beside: the series stage, beside the debug stage's VM, which
-# leaves about one of the two cores idle under TCG, at the lowest priority
-# so that the VM keeps the CPU it wants; nothing in that VM reads
-# build/src, which the series rewrites. Its output is shown after the
+# series_beside: the series stage, beside the debug stage's VMs, at the
+# lowest priority so that they keep the CPU they want; nothing in them
+# reads build/src, which the series rewrites. Its output is shown after the
 # debug stage's.
 series_beside() {
 	stage series nice -n 19 "$HARNESS/series-check.sh" > "$RESULTS/series.log" 2>&1

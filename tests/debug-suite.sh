@@ -2,16 +2,20 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # The in-guest suite on the debug kernel (KASAN, kmemleak, lockdep, ...),
-# run by harness/check.sh's debug stage. kmemleak forgets what boot left;
-# tests/guest-suite.sh runs, smaller:
-# - our selftests only, with 3 replace cycles in test-shadow-types.sh
-#   (KLP_SHADOW_CYCLES, not 100) and a population of 1,000 in
-#   test-shadow-sysfs.sh (KLP_SHADOW_BULK, not 1,000,000: kmemleak tracks
-#   each variable);
-# - of the in-guest bats files, shadow-interface.bats only;
-# then tests/bats/debug (the fail-nth sweep and the stress), then kmemleak
-# scans and must find no leak. Prints TAP; the host fails the run on any
-# report in the kernel log.
+# run by harness/check.sh's debug stage in two VMs at once, one per part:
+#
+#   tests   KUnit, our selftests only, with 3 replace cycles in
+#           test-shadow-types.sh (KLP_SHADOW_CYCLES, not 100) and a
+#           population of 1,000 in test-shadow-sysfs.sh (KLP_SHADOW_BULK,
+#           not 1,000,000: kmemleak tracks each variable), of the in-guest
+#           bats files shadow-interface.bats only (tests/guest-suite.sh),
+#           then the stress (tests/bats/debug/stress.bats)
+#   faults  the fail-nth sweep (tests/bats/debug/failslab.bats)
+#
+# Each part first has kmemleak forget what boot left and ends with
+# kmemleak scans that must find no leak. Prints TAP, each line of a part
+# named "debug:" or "debug-faults:"; the host fails the run on any report
+# in the kernel log.
 #
 # The rest runs in the guest stage only. Here each module load and
 # transition takes seconds: upstream's test-callbacks.sh alone takes about
@@ -22,30 +26,48 @@
 set -uo pipefail
 
 top=${KLP_TOP:?run inside the VM from harness/check.sh}
+part=${1:?usage: debug-suite.sh tests|faults}
 kmemleak=/sys/kernel/debug/kmemleak
 rc=0
+
+case $part in
+tests) name=debug ;;
+faults) name=debug-faults ;;
+*) echo "not ok - debug: no part '$part' of the debug suite"; exit 1 ;;
+esac
+
+# debug_bats FILE: a bats file of tests/bats/debug, its lines named.
+debug_bats() {
+	bats --tap "$top/tests/bats/debug/$1" |
+		sed -E "s/^(ok|not ok) [0-9]+ /\\1 - $name: /"
+}
 
 if [ -w "$kmemleak" ]; then
 	# Suspects of boot are not ours: mark every object seen so far.
 	echo scan > "$kmemleak"
 	echo clear > "$kmemleak"
-	echo "ok - debug: kmemleak is on, suspects of boot cleared"
+	echo "ok - $name: kmemleak is on, suspects of boot cleared"
 else
-	echo "not ok - debug: no $kmemleak in the debug kernel"
+	echo "not ok - $name: no $kmemleak in the debug kernel"
 	rc=1
 fi
 
 start=$SECONDS
-ours=$(cd "$top/tools/testing/selftests/livepatch" && echo test-*.sh)
-KLP_SELFTESTS=$ours KLP_GUEST_BATS=guest/shadow-interface.bats \
-	KLP_SHADOW_CYCLES=${KLP_SHADOW_CYCLES:-3} KLP_SHADOW_BULK=${KLP_SHADOW_BULK:-1000} \
-	"$top/tests/guest-suite.sh" || rc=1
-echo "# debug: the in-guest suite took $((SECONDS - start)) s"
-
-echo "# == debug kernel only: fault injection and stress =="
-start=$SECONDS
-bats --tap "$top/tests/bats/debug" | sed -E 's/^(ok|not ok) [0-9]+ /\1 - debug: /' || rc=1
-echo "# debug: the sweep and the stress took $((SECONDS - start)) s"
+if [ "$part" = tests ]; then
+	ours=$(cd "$top/tools/testing/selftests/livepatch" && echo test-*.sh)
+	KLP_SELFTESTS=$ours KLP_GUEST_BATS=guest/shadow-interface.bats \
+		KLP_SHADOW_CYCLES=${KLP_SHADOW_CYCLES:-3} KLP_SHADOW_BULK=${KLP_SHADOW_BULK:-1000} \
+		"$top/tests/guest-suite.sh" || rc=1
+	echo "# $name: the in-guest suite took $((SECONDS - start)) s"
+	start=$SECONDS
+	echo "# == debug kernel only: stress =="
+	debug_bats stress.bats || rc=1
+	echo "# $name: the stress took $((SECONDS - start)) s"
+else
+	echo "# == debug kernel only: fault injection =="
+	debug_bats failslab.bats || rc=1
+	echo "# $name: the sweep took $((SECONDS - start)) s"
+fi
 
 if [ -w "$kmemleak" ]; then
 	# An object must be older than 5 s to be reported; two scans, as
@@ -56,9 +78,9 @@ if [ -w "$kmemleak" ]; then
 	echo scan > "$kmemleak"
 	leaks=$(grep -c '^unreferenced object' "$kmemleak")
 	if [ "$leaks" = 0 ]; then
-		echo "ok - debug: kmemleak finds no leak after the suite"
+		echo "ok - $name: kmemleak finds no leak after the suite"
 	else
-		echo "not ok - debug: kmemleak finds $leaks leaks after the suite"
+		echo "not ok - $name: kmemleak finds $leaks leaks after the suite"
 		head -n 60 "$kmemleak" | sed 's/^/# /'
 		rc=1
 	fi
