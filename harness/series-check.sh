@@ -6,7 +6,8 @@
 # modules, the livepatch selftest modules and (once it exists) the tool,
 # and run checkpatch.pl --strict on that patch. Prints TAP: one line per
 # patch ("builds yes/no, checkpatch E errors, W warnings, C checks"), then
-# whether the last patch gives the tree and the .config make check builds.
+# whether the last patch gives the tree and the .config make check builds,
+# and whether git send-email --dry-run takes the series.
 #
 # Needs the kernel of build/obj (make kernel): build/obj-series starts as a
 # copy of it and keeps its .config. build/src is left as harness/ksrc.sh
@@ -125,7 +126,32 @@ main() {
 		tap "not ok" "after the last patch the .config differs from build/obj/.config"
 		diff "$MAIN_CONFIG" "$OBJ/.config" | head -n 20 | sed 's/^/# /'
 	fi
+	send_email
 	[ "$failed" -eq 0 ]
+}
+
+# send_email: git send-email --dry-run takes every patch and the cover
+# letter as make series leaves them, sent as its header says, refusing
+# none (it validates each: no line over 998 characters, the
+# sendemail-validate hook if any).
+send_email() {
+	local cover="$PATCHES/0000-cover-letter.patch" from out files ok
+
+	files=("$PATCHES"/0*.patch)
+	from=$(sed -n '/^$/q; s/^From: //p' "$cover")
+	if ! out=$(git -C "$SRC" send-email --dry-run --confirm=never --to-cover --cc-cover \
+		--from="$from" --8bit-encoding=UTF-8 "${files[@]}" 2>&1 < /dev/null); then
+		tap "not ok" "git send-email --dry-run refuses the series"
+		printf '%s\n' "$out" | tail -n 20 | sed 's/^/# /'
+		return
+	fi
+	ok=$(grep -c '^Dry-OK\. Log says:' <<< "$out")
+	if [ "$ok" = "${#files[@]}" ]; then
+		tap ok "git send-email --dry-run takes the cover letter and the $((ok - 1)) patches"
+	else
+		tap "not ok" "git send-email --dry-run sent $ok of ${#files[@]} messages"
+		printf '%s\n' "$out" | tail -n 20 | sed 's/^/# /'
+	fi
 }
 
 main "$@"

@@ -4,7 +4,9 @@
 # make series: the repository's changes to linux-source-6.12 as a patch
 # series with a cover letter, in build/series/patches. series/split says
 # which lines go to which patch, series/<patch> holds each changelog,
-# series/cover-letter the cover letter; harness/series.py cuts the series.
+# series/cover-letter the cover letter; harness/series.py cuts the series,
+# and the recipients scripts/get_maintainer.pl gives go to the cover
+# letter's header.
 #
 # The Signed-off-by and From lines come from git config user.name and
 # user.email (the last commit's author if they are unset); the dates from
@@ -33,6 +35,30 @@ identity() {
 	echo "$name <$email>"
 }
 
+# recipients: the To (maintainers and reviewers) and Cc (mailing lists)
+# lines scripts/get_maintainer.pl gives for the patches, added to the
+# cover letter's header; "git send-email --to-cover --cc-cover" sends
+# every patch to them.
+recipients() {
+	local cover="$SERIES/patches/0000-cover-letter.patch" to cc p patches=()
+	local gm=(perl scripts/get_maintainer.pl --no-git --no-git-fallback
+		  --no-rolestats --separator ", ")
+
+	for p in "$SERIES"/patches/0*.patch; do
+		[ "$p" = "$cover" ] || patches+=("$p")
+	done
+	to=$(cd "$SRC" && "${gm[@]}" --nol "${patches[@]}") || return 1
+	cc=$(cd "$SRC" && "${gm[@]}" --nom --nor --l "${patches[@]}") || return 1
+	if [ -z "$to" ] || [ -z "$cc" ]; then
+		die "get_maintainer.pl found no maintainer or no list"
+	fi
+	awk -v to="$to" -v cc="$cc" '
+		!done && $0 == "" { print "To: " to; print "Cc: " cc; done = 1 }
+		{ print }' "$cover" > "$cover.new" && mv "$cover.new" "$cover"
+	msg "to: $to"
+	msg "cc: $cc"
+}
+
 main() {
 	local ident based_on
 
@@ -47,6 +73,7 @@ main() {
 		--out "$SERIES/patches" --ident "$ident" \
 		--date "$(git -C "$TOP" log -1 --format=%cI)" \
 		--based-on "$based_on" > "$SERIES/final-tree"
+	recipients
 	msg "series against $based_on, signed off by $ident:"
 	(cd "$SERIES/patches" && ls -1) | sed "s|^|  $SERIES/patches/|" >&2
 }
