@@ -249,7 +249,7 @@ unload_lp $MOD_C
 unload_mod $MOD_TARGET_SLEEP
 check_shadow_registry 99 "99 sleeper 1 1 4"
 
-check_result "% insmod test_modules/$MOD_TARGET_SLEEP.ko
+check_result_stalled "% insmod test_modules/$MOD_TARGET_SLEEP.ko
 % insmod test_modules/$MOD_K.ko
 livepatch: enabling patch '$MOD_K'
 livepatch: '$MOD_K': initializing patching transition

@@ -280,7 +280,7 @@ check_shadow_registry 93
 unload_lp $MOD_G
 unload_mod $MOD_TARGET_BUSY
 
-check_result "% insmod test_modules/$MOD_TARGET_BUSY.ko block_transition=Y
+check_result_stalled "% insmod test_modules/$MOD_TARGET_BUSY.ko block_transition=Y
 $MOD_TARGET_BUSY: ${MOD_TARGET_BUSY}_init
 $MOD_TARGET_BUSY: busymod_work_func enter
 % insmod test_modules/$MOD_G.ko

@@ -90,7 +90,7 @@ unload_lp $MOD_M
 unload_mod $MOD_TARGET_SLEEP
 check_shadow_registry 103
 
-check_result "% insmod test_modules/$MOD_TARGET_SLEEP.ko
+check_result_stalled "% insmod test_modules/$MOD_TARGET_SLEEP.ko
 % insmod test_modules/$MOD_M.ko
 livepatch: enabling patch '$MOD_M'
 livepatch: '$MOD_M': initializing patching transition
@@ -147,7 +147,7 @@ unload_lp $MOD_M
 unload_mod $MOD_TARGET_SLEEP
 check_shadow_registry 103
 
-check_result "% insmod test_modules/$MOD_TARGET_SLEEP.ko
+check_result_stalled "% insmod test_modules/$MOD_TARGET_SLEEP.ko
 % insmod test_modules/$MOD_M.ko
 livepatch: enabling patch '$MOD_M'
 livepatch: '$MOD_M': initializing patching transition
