@@ -19,7 +19,7 @@ PACKAGES=(
 	prometheus prometheus-node-exporter curl strace	# the tool's output tests
 	bash-completion systemd	# completion tests, systemd-analyze verify of the units
 	clang libclang-rt-14-dev	# libFuzzer, ASan, UBSan for tests/fuzz
-	git git-email	# the series: harness/series.py, series-check's git send-email
+	git git-email libmailtools-perl libemail-valid-perl	# the series: harness/series.py; series-check's git send-email
 )
 PACKAGES+=("$@")
 

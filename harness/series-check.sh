@@ -131,14 +131,17 @@ main() {
 }
 
 # send_email: git send-email --dry-run takes every patch and the cover
-# letter as make series leaves them, sent as its header says, refusing
-# none (it validates each: no line over 998 characters, the
-# sendemail-validate hook if any).
+# letter as make series leaves them, sent to the recipients of the cover
+# letter's header: it refuses an address it cannot parse (Email::Valid)
+# and a file that is not a mail, and runs any sendemail-validate hook; a
+# line too long for SMTP it sends quoted-printable instead.
 send_email() {
 	local cover="$PATCHES/0000-cover-letter.patch" from out files ok
 
 	files=("$PATCHES"/0*.patch)
-	from=$(sed -n '/^$/q; s/^From: //p' "$cover")
+	# The header's From, unfolded.
+	from=$(awk '/^$/ { exit } /^[ \t]/ { h = h $0; next } { print h; h = $0 }
+		    END { print h }' "$cover" | sed -n 's/^From: //p')
 	if ! out=$(git -C "$SRC" send-email --dry-run --confirm=never --to-cover --cc-cover \
 		--from="$from" --8bit-encoding=UTF-8 "${files[@]}" 2>&1 < /dev/null); then
 		tap "not ok" "git send-email --dry-run refuses the series"

@@ -35,20 +35,21 @@ identity() {
 	echo "$name <$email>"
 }
 
-# recipients: the To (maintainers and reviewers) and Cc (mailing lists)
-# lines scripts/get_maintainer.pl gives for the patches, added to the
-# cover letter's header; "git send-email --to-cover --cc-cover" sends
-# every patch to them.
+# recipients IDENT: the To (maintainers and reviewers) and Cc (mailing
+# lists) lines scripts/get_maintainer.pl gives for the patches, the
+# sender IDENT left out, added to the cover letter's header; "git
+# send-email --to-cover --cc-cover" sends every patch to them.
 recipients() {
 	local cover="$SERIES/patches/0000-cover-letter.patch" to cc p patches=()
-	local gm=(perl scripts/get_maintainer.pl --no-git --no-git-fallback
-		  --no-rolestats --separator ", ")
+	local gm=(perl scripts/get_maintainer.pl --no-git --no-git-fallback --no-rolestats)
+	# shellcheck disable=SC2016 # the program is awk's
+	local join=(awk -v "me=$1" '$0 != me { printf "%s%s", n++ ? ", " : "", $0 }')
 
 	for p in "$SERIES"/patches/0*.patch; do
 		[ "$p" = "$cover" ] || patches+=("$p")
 	done
-	to=$(cd "$SRC" && "${gm[@]}" --nol "${patches[@]}") || return 1
-	cc=$(cd "$SRC" && "${gm[@]}" --nom --nor --l "${patches[@]}") || return 1
+	to=$(cd "$SRC" && "${gm[@]}" --nol "${patches[@]}" | "${join[@]}") || return 1
+	cc=$(cd "$SRC" && "${gm[@]}" --nom --nor --l "${patches[@]}" | "${join[@]}") || return 1
 	if [ -z "$to" ] || [ -z "$cc" ]; then
 		die "get_maintainer.pl found no maintainer or no list"
 	fi
@@ -73,7 +74,7 @@ main() {
 		--out "$SERIES/patches" --ident "$ident" \
 		--date "$(git -C "$TOP" log -1 --format=%cI)" \
 		--based-on "$based_on" > "$SERIES/final-tree"
-	recipients
+	recipients "$ident"
 	msg "series against $based_on, signed off by $ident:"
 	(cd "$SERIES/patches" && ls -1) | sed "s|^|  $SERIES/patches/|" >&2
 }
