@@ -18,8 +18,8 @@
 #   debug  the debug kernel (also alone: make check-debug): the same
 #          fragments plus debug.config (KASAN, kmemleak, lockdep,
 #          debugobjects, failslab); in two VMs at once, KUnit, our
-#          selftests (fewer cycles), shadow-interface.bats and the stress
-#          test (3 rounds) in one, the fail-nth sweep in the other, each
+#          selftests (fewer cycles) and shadow-interface.bats in one, the
+#          fail-nth sweep and the stress test (3 rounds) in the other, each
 #          ending with a kmemleak scan that must find nothing
 #          (tests/debug-suite.sh)
 #   series the patch series (make series-check): each patch applied to the

@@ -8,9 +8,12 @@
 #           test-shadow-types.sh (KLP_SHADOW_CYCLES, not 100) and a
 #           population of 1,000 in test-shadow-sysfs.sh (KLP_SHADOW_BULK,
 #           not 1,000,000: kmemleak tracks each variable), of the in-guest
-#           bats files shadow-interface.bats only (tests/guest-suite.sh),
-#           then the stress (tests/bats/debug/stress.bats)
-#   faults  the fail-nth sweep (tests/bats/debug/failslab.bats)
+#           bats files shadow-interface.bats only (tests/guest-suite.sh)
+#   faults  the fail-nth sweep (tests/bats/debug/failslab.bats), then the
+#           stress (tests/bats/debug/stress.bats)
+#
+# Measured with both at once on 2 cores: tests about 1770 s, the sweep
+# about 1140 s and the stress about 750 s.
 #
 # Each part first has kmemleak forget what boot left and ends with
 # kmemleak scans that must find no leak. Prints TAP, each line of a part
@@ -59,14 +62,14 @@ if [ "$part" = tests ]; then
 		KLP_SHADOW_CYCLES=${KLP_SHADOW_CYCLES:-3} KLP_SHADOW_BULK=${KLP_SHADOW_BULK:-1000} \
 		"$top/tests/guest-suite.sh" || rc=1
 	echo "# $name: the in-guest suite took $((SECONDS - start)) s"
-	start=$SECONDS
-	echo "# == debug kernel only: stress =="
-	debug_bats stress.bats || rc=1
-	echo "# $name: the stress took $((SECONDS - start)) s"
 else
 	echo "# == debug kernel only: fault injection =="
 	debug_bats failslab.bats || rc=1
 	echo "# $name: the sweep took $((SECONDS - start)) s"
+	start=$SECONDS
+	echo "# == debug kernel only: stress =="
+	debug_bats stress.bats || rc=1
+	echo "# $name: the stress took $((SECONDS - start)) s"
 fi
 
 if [ -w "$kmemleak" ]; then
