@@ -911,7 +911,12 @@ static void klp_shadow_collect(struct klp_shadow_id *rec,
 		cond_resched();
 	} while (more);
 
-	/* Dropped twice in one release event: the first queueing holds it. */
+	/*
+	 * Queued already, by this release event or by a deferred one: that
+	 * queueing holds it, and its destructor (of a type with the same id
+	 * and name) destroys these too. Every collection ends the deferred
+	 * ones, so whichever ends first waits for a grace period after this.
+	 */
 	if (!list_empty(&rec->collect_node)) {
 		spin_lock_irqsave(&klp_shadow_lock, flags);
 		rec->collecting--;
@@ -923,11 +928,17 @@ static void klp_shadow_collect(struct klp_shadow_id *rec,
 }
 
 /*
- * Finish the collections queued on @collection: one RCU grace period for
- * all of them, so that no reader still sees a variable, then each
- * variable's destructor, in process context, with no lock of the registry
- * held but klp_shadow_mutex. Records nothing uses any more go. With
- * @report, the number freed per id goes to the debug log.
+ * Ids whose variables a release event unlinked at the end of a transition,
+ * waiting for klp_shadow_release_finish(). Protected by klp_shadow_mutex.
+ */
+static LIST_HEAD(klp_shadow_deferred);
+
+/*
+ * Finish the collections queued on @collection, and the deferred ones: one
+ * RCU grace period for all of them, so that no reader still sees a
+ * variable, then each variable's destructor, in process context, with no
+ * lock of the registry held but klp_shadow_mutex. Records nothing uses any
+ * more go. With @report, the number freed per id goes to the debug log.
  *
  * Return: the number of variables freed.
  */
@@ -940,6 +951,7 @@ static unsigned long klp_shadow_collection_end(struct list_head *collection,
 
 	lockdep_assert_held(&klp_shadow_mutex);
 
+	list_splice_tail_init(&klp_shadow_deferred, collection);
 	if (list_empty(collection))
 		return 0;
 	synchronize_rcu();
@@ -1399,8 +1411,9 @@ EXPORT_SYMBOL_GPL(klp_shadow_register);
  * patched (from its post_unpatch callback); after a forced transition it
  * is kept for good instead, as the core keeps it. When this drops the last
  * reference on @type's id, every variable made through a type with that id
- * is freed through @type's destructor before this returns, once no reader
- * can see it any more.
+ * is unlinked at once, and freed through @type's destructor with the rest
+ * of the release event, after one grace period: when the core frees the
+ * patch, outside klp_mutex, or before @obj's module goes.
  *
  * Context: A livepatch callback of @obj: process context, klp_mutex held;
  * takes klp_shadow_mutex; may sleep.
@@ -1431,7 +1444,8 @@ void klp_shadow_unregister(struct klp_object *obj, struct klp_shadow_type *type)
 		klp_shadow_sysfs_remove_registered(obj, type);
 		klp_shadow_unref(own, &collection);
 	}
-	klp_shadow_collection_end(&collection, true);
+	/* Ended by klp_shadow_release_finish() or klp_shadow_release_end(). */
+	list_splice_tail_init(&collection, &klp_shadow_deferred);
 	mutex_unlock(&klp_shadow_mutex);
 }
 EXPORT_SYMBOL_GPL(klp_shadow_unregister);
@@ -1613,9 +1627,10 @@ static void klp_shadow_keep_object(struct klp_object *obj)
  * Drops every reference @obj holds, listed or registered explicitly, and
  * queues the ids whose last reference this was on @collection. The caller
  * ends the release event with klp_shadow_release_end(), which collects
- * them all after a single RCU grace period. If @patch's transition was
- * forced, tasks may still run @obj's old code: the references are kept
- * instead, for good, and the kernel log names them.
+ * them all after a single RCU grace period, or with
+ * klp_shadow_release_defer(). If @patch's transition was forced, tasks may
+ * still run @obj's old code: the references are kept instead, for good,
+ * and the kernel log names them.
  *
  * Context: Process context, klp_mutex held.
  */
@@ -1642,11 +1657,14 @@ void klp_shadow_release_object(struct klp_patch *patch, struct klp_object *obj,
 }
 
 /**
- * klp_shadow_release_end() - collect what a release event dropped
+ * klp_shadow_release_end() - collect what a release event dropped, now
  * @collection:	the list klp_shadow_release_object() queued ids on
  *
  * Waits for one RCU grace period, then frees the variables of every id
- * queued, through its destructor, before it returns.
+ * queued, through its destructor, before it returns: for a target module
+ * that goes away, whose objects a destructor may still look at. Deferred
+ * release events are collected too: an id this event dropped may have been
+ * queued by one of them already.
  *
  * Context: Process context, klp_mutex held; may sleep.
  */
@@ -1654,10 +1672,56 @@ void klp_shadow_release_end(struct list_head *collection)
 {
 	lockdep_assert_held(&klp_mutex);
 
+	mutex_lock(&klp_shadow_mutex);
+	klp_shadow_collection_end(collection, true);
+	mutex_unlock(&klp_shadow_mutex);
+}
+
+/**
+ * klp_shadow_release_defer() - collect what a release event dropped, later
+ * @collection:	the list klp_shadow_release_object() queued ids on
+ *
+ * Hands the ids queued to klp_shadow_release_finish(), which the core
+ * calls when it frees a patch, outside klp_mutex: the grace period and the
+ * destructors do not hold up every other livepatch operation. The
+ * variables are already unlinked: no lookup finds them. What
+ * klp_shadow_unregister() dropped from a post_unpatch callback joins them.
+ *
+ * The core must free a patch after every transition that ends in a release
+ * event: the patch disabled, the patches replaced, or the patch whose
+ * enable failed. Its module is still referenced then, and so are the
+ * modules of every patch whose release is deferred, whose destructors run.
+ *
+ * Context: Process context, klp_mutex held.
+ */
+void klp_shadow_release_defer(struct list_head *collection)
+{
+	lockdep_assert_held(&klp_mutex);
+
 	if (list_empty(collection))
 		return;
 	mutex_lock(&klp_shadow_mutex);
-	klp_shadow_collection_end(collection, true);
+	list_splice_tail_init(collection, &klp_shadow_deferred);
+	mutex_unlock(&klp_shadow_mutex);
+}
+
+/**
+ * klp_shadow_release_finish() - collect every deferred release event
+ *
+ * Waits for one RCU grace period if any release event was deferred, then
+ * frees the variables of every id queued, through its destructor. The core
+ * calls it when it frees a patch, before it puts the patch's module.
+ *
+ * Context: Process context, klp_mutex not held; may sleep.
+ */
+void klp_shadow_release_finish(void)
+{
+	LIST_HEAD(collection);
+
+	lockdep_assert_not_held(&klp_mutex);
+
+	mutex_lock(&klp_shadow_mutex);
+	klp_shadow_collection_end(&collection, true);
 	mutex_unlock(&klp_shadow_mutex);
 }
 

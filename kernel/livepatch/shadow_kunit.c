@@ -703,6 +703,103 @@ static void klp_shadow_test_release_event_one_grace_period(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, kt_live(v.id), -1L);
 }
 
+/*
+ * A release event at the end of a transition is deferred: no grace period
+ * and no destructor under klp_mutex, the variables unreachable at once;
+ * the core's free of the patch then collects it, after one grace period,
+ * and a second finish has nothing left to wait for.
+ */
+static void klp_shadow_test_deferred_release(struct kunit *test)
+{
+	struct klp_shadow_type t = { .id = KT_ID + 25, .name = "defer1", .dtor = kt_dtor };
+	struct klp_shadow_type u = { .id = KT_ID + 26, .name = "defer2", .dtor = kt_dtor };
+	static struct klp_patch patch;
+	static struct klp_object obj;
+	LIST_HEAD(collection);
+	unsigned int before;
+
+	patch.forced = false;
+	INIT_LIST_HEAD(&obj.shadow_refs);
+	mutex_lock(&klp_shadow_mutex);
+	KUNIT_ASSERT_EQ(test, klp_shadow_ref(&obj.shadow_refs, &t, KT_OWNER_A, false), 0);
+	KUNIT_ASSERT_EQ(test, klp_shadow_ref(&obj.shadow_refs, &u, KT_OWNER_A, false), 0);
+	mutex_unlock(&klp_shadow_mutex);
+	KUNIT_ASSERT_NOT_NULL(test, klp_shadow_type_alloc(&t, kt_parent(1), sizeof(long),
+							  GFP_KERNEL, NULL));
+	KUNIT_ASSERT_NOT_NULL(test, klp_shadow_type_alloc(&u, kt_parent(2), sizeof(long),
+							  GFP_KERNEL, NULL));
+
+	before = klp_shadow_test_grace_periods;
+	mutex_lock(&klp_mutex);
+	klp_shadow_release_object(&patch, &obj, &collection);
+	klp_shadow_release_defer(&collection);
+	mutex_unlock(&klp_mutex);
+
+	KUNIT_EXPECT_TRUE(test, list_empty(&collection));
+	KUNIT_EXPECT_EQ(test, klp_shadow_test_grace_periods - before, 0U);
+	KUNIT_EXPECT_EQ(test, kt_dtor_calls, 0);
+	KUNIT_EXPECT_NULL(test, klp_shadow_get(kt_parent(1), t.id));
+	KUNIT_EXPECT_NULL(test, klp_shadow_get(kt_parent(2), u.id));
+	KUNIT_EXPECT_EQ(test, kt_live(t.id), 0L);
+
+	klp_shadow_release_finish();
+	KUNIT_EXPECT_EQ(test, klp_shadow_test_grace_periods - before, 1U);
+	KUNIT_EXPECT_EQ(test, kt_dtor_calls, 2);
+	KUNIT_EXPECT_EQ(test, kt_dtor_irqs_off, 0);
+	KUNIT_EXPECT_EQ(test, kt_live(t.id), -1L);
+	KUNIT_EXPECT_EQ(test, kt_live(u.id), -1L);
+
+	klp_shadow_release_finish();
+	KUNIT_EXPECT_EQ(test, klp_shadow_test_grace_periods - before, 1U);
+}
+
+/*
+ * An id that a deferred release event queued and a later event drops
+ * again, as a target module goes away: the later event, which must
+ * collect before it returns, ends the deferred one too.
+ */
+static void klp_shadow_test_deferred_then_immediate(struct kunit *test)
+{
+	struct klp_shadow_type t = { .id = KT_ID + 27, .name = "defer3", .dtor = kt_dtor };
+	static struct klp_patch patch;
+	static struct klp_object a, b;
+	LIST_HEAD(collection);
+	unsigned int before;
+
+	patch.forced = false;
+	INIT_LIST_HEAD(&a.shadow_refs);
+	INIT_LIST_HEAD(&b.shadow_refs);
+	mutex_lock(&klp_shadow_mutex);
+	KUNIT_ASSERT_EQ(test, klp_shadow_ref(&a.shadow_refs, &t, KT_OWNER_A, false), 0);
+	mutex_unlock(&klp_shadow_mutex);
+	KUNIT_ASSERT_NOT_NULL(test, klp_shadow_type_alloc(&t, kt_parent(1), sizeof(long),
+							  GFP_KERNEL, NULL));
+
+	before = klp_shadow_test_grace_periods;
+	mutex_lock(&klp_mutex);
+	klp_shadow_release_object(&patch, &a, &collection);
+	klp_shadow_release_defer(&collection);
+
+	/* Taken again, used, and dropped by an object whose module goes. */
+	mutex_lock(&klp_shadow_mutex);
+	KUNIT_ASSERT_EQ(test, klp_shadow_ref(&b.shadow_refs, &t, KT_OWNER_B, false), 0);
+	mutex_unlock(&klp_shadow_mutex);
+	KUNIT_EXPECT_NOT_NULL(test, klp_shadow_type_alloc(&t, kt_parent(2), sizeof(long),
+							  GFP_KERNEL, NULL));
+	klp_shadow_release_object(&patch, &b, &collection);
+	KUNIT_EXPECT_TRUE(test, list_empty(&collection));
+	KUNIT_EXPECT_EQ(test, kt_dtor_calls, 0);
+	klp_shadow_release_end(&collection);
+	mutex_unlock(&klp_mutex);
+
+	KUNIT_EXPECT_EQ(test, klp_shadow_test_grace_periods - before, 1U);
+	KUNIT_EXPECT_EQ(test, kt_dtor_calls, 2);
+	KUNIT_EXPECT_EQ(test, kt_live(t.id), -1L);
+
+	klp_shadow_release_finish();
+	KUNIT_EXPECT_EQ(test, klp_shadow_test_grace_periods - before, 1U);
+}
+
 static void klp_shadow_test_release_collects_all(struct kunit *test)
 {
 	kt_release(test, false);
@@ -785,6 +882,8 @@ static struct kunit_case klp_shadow_test_cases[] = {
 	KUNIT_CASE(klp_shadow_test_table_resizes),
 	KUNIT_CASE(klp_shadow_test_release_collects_all),
 	KUNIT_CASE(klp_shadow_test_release_event_one_grace_period),
+	KUNIT_CASE(klp_shadow_test_deferred_release),
+	KUNIT_CASE(klp_shadow_test_deferred_then_immediate),
 	KUNIT_CASE(klp_shadow_test_forced_release_keeps),
 #ifdef CONFIG_LIVEPATCH_SHADOW_DEBUG
 	KUNIT_CASE(klp_shadow_test_gc_id),

@@ -67,6 +67,16 @@ function check_shadow_registry() {
 	fi
 }
 
+# wait_freed(mod) - wait until the core freed livepatch mod, disabled or
+# replaced: what its transition released is collected by then (the core
+# collects it outside klp_mutex, when it frees the patch)
+function wait_freed() {
+	local mod="$1"
+
+	loop_until "[[ ! -e $KLP_SYSFS_DIR/$mod ]]" ||
+		die "livepatch $mod was not freed"
+}
+
 # check_result_stalled(expect) - check_result, for a test that stalls a
 # transition on purpose: the core's "signaling remaining tasks" lines are
 # left out of the kernel log first. The core logs one when a transition

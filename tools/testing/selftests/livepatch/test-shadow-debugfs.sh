@@ -144,11 +144,11 @@ livepatch: '$MOD_A': initializing unpatching transition
 livepatch: '$MOD_A': starting unpatching transition
 livepatch: '$MOD_A': completing unpatching transition
 livepatch: shadow id 90 ('counter'): released by $MOD_A/vmlinux, refcount 0
+livepatch: '$MOD_A': unpatching complete
 $MOD_A: dtor <2> value 13
 $MOD_A: dtor <1> value 12
 $MOD_A: dtor <0> value 11
 livepatch: shadow id 90 ('counter'): 3 variables freed
-livepatch: '$MOD_A': unpatching complete
 % rmmod $MOD_A
 % rmmod $MOD_ORPHANS"
 
@@ -203,8 +203,8 @@ livepatch: '$MOD_A': initializing unpatching transition
 livepatch: '$MOD_A': starting unpatching transition
 livepatch: '$MOD_A': completing unpatching transition
 livepatch: shadow id 90 ('counter'): released by $MOD_A/vmlinux, refcount 0
-livepatch: shadow id 90 ('counter'): 0 variables freed
 livepatch: '$MOD_A': unpatching complete
+livepatch: shadow id 90 ('counter'): 0 variables freed
 % rmmod $MOD_A
 % rmmod $MOD_ORPHANS"
 

@@ -40,6 +40,7 @@ load_lp $MOD_H
 check_shadow_type $MOD_H vmlinux 90 counter 1 3 12 $MOD_H/vmlinux
 check_shadow_registry 90 "90 counter 1 3 12"
 load_lp $MOD_C
+wait_freed $MOD_H
 check_shadow_registry 90
 unload_lp $MOD_H
 disable_lp $MOD_C
@@ -65,11 +66,11 @@ livepatch: '$MOD_C': initializing patching transition
 livepatch: '$MOD_C': starting patching transition
 livepatch: '$MOD_C': completing patching transition
 livepatch: shadow id 90 ('counter'): released by $MOD_H/vmlinux, refcount 0
+livepatch: '$MOD_C': patching complete
 $MOD_H: dtor <2> value 83
 $MOD_H: dtor <1> value 82
 $MOD_H: dtor <0> value 81
 livepatch: shadow id 90 ('counter'): 3 variables freed
-livepatch: '$MOD_C': patching complete
 % rmmod $MOD_H
 % echo 0 > /sys/kernel/livepatch/$MOD_C/enabled
 livepatch: '$MOD_C': initializing unpatching transition
@@ -92,11 +93,11 @@ livepatch: '$MOD_H': initializing unpatching transition
 livepatch: '$MOD_H': starting unpatching transition
 livepatch: '$MOD_H': completing unpatching transition
 livepatch: shadow id 90 ('counter'): released by $MOD_H/vmlinux, refcount 0
+livepatch: '$MOD_H': unpatching complete
 $MOD_H: dtor <2> value 83
 $MOD_H: dtor <1> value 82
 $MOD_H: dtor <0> value 81
 livepatch: shadow id 90 ('counter'): 3 variables freed
-livepatch: '$MOD_H': unpatching complete
 % rmmod $MOD_H"
 
 
@@ -195,11 +196,11 @@ livepatch: '$MOD_A': initializing unpatching transition
 livepatch: '$MOD_A': starting unpatching transition
 livepatch: '$MOD_A': completing unpatching transition
 livepatch: shadow id 90 ('counter'): released by $MOD_A/vmlinux, refcount 0
+livepatch: '$MOD_A': unpatching complete
 $MOD_A: dtor <2> value 13
 $MOD_A: dtor <1> value 12
 $MOD_A: dtor <0> value 11
 livepatch: shadow id 90 ('counter'): 3 variables freed
-livepatch: '$MOD_A': unpatching complete
 % rmmod $MOD_A
 % rmmod $MOD_IDAPI
 $MOD_IDAPI: own dtor <10> value 1000"

@@ -100,11 +100,11 @@ livepatch: '$MOD_A': initializing unpatching transition
 livepatch: '$MOD_A': starting unpatching transition
 livepatch: '$MOD_A': completing unpatching transition
 livepatch: shadow id 90 ('counter'): released by $MOD_A/vmlinux, refcount 0
+livepatch: '$MOD_A': unpatching complete
 $MOD_A: dtor <2> value 13
 $MOD_A: dtor <1> value 12
 $MOD_A: dtor <0> value 11
 livepatch: shadow id 90 ('counter'): 3 variables freed
-livepatch: '$MOD_A': unpatching complete
 % rmmod $MOD_A"
 
 
@@ -140,8 +140,8 @@ livepatch: '$MOD_BULK': initializing unpatching transition
 livepatch: '$MOD_BULK': starting unpatching transition
 livepatch: '$MOD_BULK': completing unpatching transition
 livepatch: shadow id 95 ('bulk'): released by $MOD_BULK/vmlinux, refcount 0
-livepatch: shadow id 95 ('bulk'): 10 variables freed
 livepatch: '$MOD_BULK': unpatching complete
+livepatch: shadow id 95 ('bulk'): 10 variables freed
 % rmmod $MOD_BULK
 % insmod test_modules/$MOD_BULK.ko nr_vars=$BULK
 livepatch: enabling patch '$MOD_BULK'
@@ -156,8 +156,8 @@ livepatch: '$MOD_BULK': initializing unpatching transition
 livepatch: '$MOD_BULK': starting unpatching transition
 livepatch: '$MOD_BULK': completing unpatching transition
 livepatch: shadow id 95 ('bulk'): released by $MOD_BULK/vmlinux, refcount 0
-livepatch: shadow id 95 ('bulk'): $BULK variables freed
 livepatch: '$MOD_BULK': unpatching complete
+livepatch: shadow id 95 ('bulk'): $BULK variables freed
 % rmmod $MOD_BULK"
 
 # after the TEST line is complete: figures as TAP diagnostics. How long a

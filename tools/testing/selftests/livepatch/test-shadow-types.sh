@@ -59,11 +59,11 @@ livepatch: '$MOD_A': initializing unpatching transition
 livepatch: '$MOD_A': starting unpatching transition
 livepatch: '$MOD_A': completing unpatching transition
 livepatch: shadow id 90 ('counter'): released by $MOD_A/vmlinux, refcount 0
+livepatch: '$MOD_A': unpatching complete
 $MOD_A: dtor <2> value 13
 $MOD_A: dtor <1> value 12
 $MOD_A: dtor <0> value 11
 livepatch: shadow id 90 ('counter'): 3 variables freed
-livepatch: '$MOD_A': unpatching complete
 % rmmod $MOD_A"
 
 
@@ -95,11 +95,11 @@ livepatch: '$MOD_H': initializing unpatching transition
 livepatch: '$MOD_H': starting unpatching transition
 livepatch: '$MOD_H': completing unpatching transition
 livepatch: shadow id 90 ('counter'): released by $MOD_H/vmlinux, refcount 0
+livepatch: '$MOD_H': unpatching complete
 $MOD_H: dtor <2> value 83
 $MOD_H: dtor <1> value 82
 $MOD_H: dtor <0> value 81
 livepatch: shadow id 90 ('counter'): 3 variables freed
-livepatch: '$MOD_H': unpatching complete
 % rmmod $MOD_H"
 
 
@@ -208,11 +208,11 @@ livepatch: '$MOD_B': initializing unpatching transition
 livepatch: '$MOD_B': starting unpatching transition
 livepatch: '$MOD_B': completing unpatching transition
 livepatch: shadow id 90 ('counter'): released by $MOD_B/vmlinux, refcount 0
+livepatch: '$MOD_B': unpatching complete
 $MOD_B: dtor <2> value 13
 $MOD_B: dtor <1> value 12
 $MOD_B: dtor <0> value 11
 livepatch: shadow id 90 ('counter'): 3 variables freed
-livepatch: '$MOD_B': unpatching complete
 % rmmod $MOD_B"
 
 
@@ -225,6 +225,7 @@ start_test "atomic replace dropping a type destroys its variables"
 load_lp $MOD_A
 check_shadow_type $MOD_A vmlinux 90 counter 1 3 12 $MOD_A/vmlinux
 load_lp $MOD_C
+wait_freed $MOD_A
 check_no_shadow_types $MOD_C vmlinux
 check_shadow_registry 90
 unload_lp $MOD_A
@@ -247,11 +248,11 @@ livepatch: '$MOD_C': initializing patching transition
 livepatch: '$MOD_C': starting patching transition
 livepatch: '$MOD_C': completing patching transition
 livepatch: shadow id 90 ('counter'): released by $MOD_A/vmlinux, refcount 0
+livepatch: '$MOD_C': patching complete
 $MOD_A: dtor <2> value 13
 $MOD_A: dtor <1> value 12
 $MOD_A: dtor <0> value 11
 livepatch: shadow id 90 ('counter'): 3 variables freed
-livepatch: '$MOD_C': patching complete
 % rmmod $MOD_A
 % echo 0 > /sys/kernel/livepatch/$MOD_C/enabled
 livepatch: '$MOD_C': initializing unpatching transition
@@ -296,11 +297,11 @@ livepatch: '$MOD_G': reversing transition from patching to unpatching
 livepatch: '$MOD_G': starting unpatching transition
 livepatch: '$MOD_G': completing unpatching transition
 livepatch: shadow id 93 ('busy'): released by $MOD_G/$MOD_TARGET_BUSY, refcount 0
+livepatch: '$MOD_G': unpatching complete
 $MOD_G: dtor <2> value 73
 $MOD_G: dtor <1> value 72
 $MOD_G: dtor <0> value 71
 livepatch: shadow id 93 ('busy'): 3 variables freed
-livepatch: '$MOD_G': unpatching complete
 % rmmod $MOD_G
 % rmmod $MOD_TARGET_BUSY
 $MOD_TARGET_BUSY: busymod_work_func exit
@@ -356,11 +357,11 @@ livepatch: '$MOD_D': initializing unpatching transition
 livepatch: '$MOD_D': starting unpatching transition
 livepatch: '$MOD_D': completing unpatching transition
 livepatch: shadow id 90 ('counter'): released by $MOD_D/vmlinux, refcount 0
+livepatch: '$MOD_D': unpatching complete
 $MOD_D: dtor <2> value 13
 $MOD_D: dtor <1> value 12
 $MOD_D: dtor <0> value 11
 livepatch: shadow id 90 ('counter'): 3 variables freed
-livepatch: '$MOD_D': unpatching complete
 % rmmod $MOD_A
 % rmmod $MOD_D"
 
@@ -398,11 +399,11 @@ livepatch: '$MOD_A': initializing unpatching transition
 livepatch: '$MOD_A': starting unpatching transition
 livepatch: '$MOD_A': completing unpatching transition
 livepatch: shadow id 90 ('counter'): released by $MOD_A/vmlinux, refcount 0
+livepatch: '$MOD_A': unpatching complete
 $MOD_A: dtor <2> value 13
 $MOD_A: dtor <1> value 12
 $MOD_A: dtor <0> value 11
 livepatch: shadow id 90 ('counter'): 3 variables freed
-livepatch: '$MOD_A': unpatching complete
 % rmmod $MOD_A"
 
 
@@ -441,11 +442,11 @@ livepatch: '$MOD_C': initializing patching transition
 livepatch: '$MOD_C': starting patching transition
 livepatch: '$MOD_C': completing patching transition
 livepatch: shadow id 90 ('counter'): released by $MOD_B/vmlinux, refcount 0
+livepatch: '$MOD_C': patching complete
 $MOD_B: dtor <2> value 13
 $MOD_B: dtor <1> value 12
 $MOD_B: dtor <0> value 11
 livepatch: shadow id 90 ('counter'): 3 variables freed
-livepatch: '$MOD_C': patching complete
 % rmmod $MOD_B
 % echo 0 > /sys/kernel/livepatch/$MOD_C/enabled
 livepatch: '$MOD_C': initializing unpatching transition
@@ -488,11 +489,11 @@ livepatch: '$MOD_A': initializing unpatching transition
 livepatch: '$MOD_A': starting unpatching transition
 livepatch: '$MOD_A': completing unpatching transition
 livepatch: shadow id 90 ('counter'): released by $MOD_A/vmlinux, refcount 0
+livepatch: '$MOD_A': unpatching complete
 $MOD_A: dtor <2> value 13
 $MOD_A: dtor <1> value 12
 $MOD_A: dtor <0> value 11
 livepatch: shadow id 90 ('counter'): 3 variables freed
-livepatch: '$MOD_A': unpatching complete
 % rmmod $MOD_A"
 
 

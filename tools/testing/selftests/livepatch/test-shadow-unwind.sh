@@ -115,9 +115,9 @@ livepatch: '$MOD_M': initializing unpatching transition
 livepatch: '$MOD_M': starting unpatching transition
 livepatch: '$MOD_M': completing unpatching transition
 livepatch: shadow id 103 ('dozer'): released by $MOD_M/$MOD_TARGET_SLEEP, refcount 0
+livepatch: '$MOD_M': unpatching complete
 $MOD_M: dtor <0> value 43
 livepatch: shadow id 103 ('dozer'): 1 variables freed
-livepatch: '$MOD_M': unpatching complete
 % rmmod $MOD_M
 % rmmod $MOD_TARGET_SLEEP"
 
@@ -174,9 +174,9 @@ livepatch: '$MOD_M': initializing unpatching transition
 livepatch: '$MOD_M': starting unpatching transition
 livepatch: '$MOD_M': completing unpatching transition
 livepatch: shadow id 103 ('dozer'): released by $MOD_M/$MOD_TARGET_SLEEP, refcount 0
+livepatch: '$MOD_M': unpatching complete
 $MOD_M: dtor <0> value 43
 livepatch: shadow id 103 ('dozer'): 1 variables freed
-livepatch: '$MOD_M': unpatching complete
 % rmmod $MOD_M
 % rmmod $MOD_TARGET_SLEEP"
 
@@ -239,8 +239,8 @@ livepatch: '$MOD_L': initializing unpatching transition
 livepatch: '$MOD_L': starting unpatching transition
 livepatch: '$MOD_L': completing unpatching transition
 livepatch: shadow id 100 ('multi-vmlinux'): released by $MOD_L/vmlinux, refcount 0
-livepatch: shadow id 100 ('multi-vmlinux'): 0 variables freed
 livepatch: '$MOD_L': unpatching complete
+livepatch: shadow id 100 ('multi-vmlinux'): 0 variables freed
 % rmmod $MOD_L"
 
 
@@ -265,8 +265,8 @@ livepatch: failed to enable patch '$MOD_L'
 livepatch: '$MOD_L': canceling patching transition, going to unpatch
 livepatch: '$MOD_L': completing unpatching transition
 livepatch: shadow id 100 ('multi-vmlinux'): released by $MOD_L/vmlinux, refcount 0
-livepatch: shadow id 100 ('multi-vmlinux'): 0 variables freed
 livepatch: '$MOD_L': unpatching complete
+livepatch: shadow id 100 ('multi-vmlinux'): 0 variables freed
 insmod: ERROR: could not insert module test_modules/$MOD_L.ko: No such device"
 
 
@@ -297,9 +297,9 @@ livepatch: '$MOD_L': canceling patching transition, going to unpatch
 livepatch: '$MOD_L': completing unpatching transition
 livepatch: shadow id 100 ('multi-vmlinux'): released by $MOD_L/vmlinux, refcount 0
 livepatch: shadow id 101 ('multi-mod'): released by $MOD_L/$MOD_TARGET, refcount 0
+livepatch: '$MOD_L': unpatching complete
 livepatch: shadow id 100 ('multi-vmlinux'): 0 variables freed
 livepatch: shadow id 101 ('multi-mod'): 0 variables freed
-livepatch: '$MOD_L': unpatching complete
 insmod: ERROR: could not insert module test_modules/$MOD_L.ko: No such device
 % rmmod $MOD_TARGET"
 
