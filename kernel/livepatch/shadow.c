@@ -38,6 +38,7 @@
 #include <linux/hash.h>
 #include <linux/hashtable.h>
 #include <linux/irq_work.h>
+#include <linux/jump_label.h>
 #include <linux/livepatch.h>
 #include <linux/log2.h>
 #include <linux/mutex.h>
@@ -190,7 +191,8 @@ struct klp_shadow_table {
  * under RCU and always see a complete table: one word that holds the
  * address of the bucket array (aligned to KLP_SHADOW_DESC_ALIGN bytes or
  * more), the shift and the link, so that a lookup loads a single word more
- * than upstream's, whose table address is a constant.
+ * than upstream's, whose table address is a constant (none more while the
+ * smallest table is in use, see below).
  *
  * klp_shadow_resize_fn() resizes it: it fills klp_shadow_future through the
  * other link of each variable, at most KLP_SHADOW_RESIZE_BATCH buckets or
@@ -202,6 +204,13 @@ struct klp_shadow_table {
  * at once, changes klp_shadow_tbl and klp_shadow_desc. An insert never
  * fails: when no larger table can be allocated, chains grow until twice as
  * many variables.
+ *
+ * While the smallest table is in use through link 0, as from boot until
+ * the population first calls for more, klp_shadow_table0_direct lets
+ * readers use it without loading klp_shadow_desc, exactly as upstream uses
+ * its table: the worker turns it off before it starts a resize from there,
+ * and on again once it made the smallest table the one in use through
+ * link 0 and no reader walks the previous one.
  *
  * klp_shadow_grow_at and klp_shadow_shrink_at are the populations that
  * call for a resize; writers kick the worker through an irq_work, so that
@@ -225,6 +234,7 @@ static struct klp_shadow_table *klp_shadow_tbl = &klp_shadow_table0;
 static unsigned long klp_shadow_desc __read_mostly =
 	(unsigned long)klp_shadow_buckets0 + KLP_SHADOW_MIN_SHIFT;
 static struct klp_shadow_table *klp_shadow_future;
+static DEFINE_STATIC_KEY_TRUE(klp_shadow_table0_direct);
 static unsigned long klp_shadow_moved;
 static unsigned long klp_shadow_nelems;
 static unsigned long klp_shadow_grow_at = (1UL << KLP_SHADOW_MIN_SHIFT) / 2;
@@ -271,6 +281,24 @@ static unsigned long klp_shadow_desc_of(struct klp_shadow_table *tbl)
 	       (tbl->link ? KLP_SHADOW_DESC_LINK : 0);
 }
 
+/* Walk the chain of @obj in @buckets, of 1 << @shift, through @link. */
+static __always_inline struct klp_shadow *
+klp_shadow_walk_chain(struct klp_shadow __rcu **buckets, unsigned int shift,
+		      unsigned int link, void *obj, unsigned long id)
+{
+	struct klp_shadow *shadow;
+
+	shadow = rcu_dereference_check(buckets[klp_shadow_hash(obj, shift)],
+				       lockdep_is_held(&klp_shadow_lock));
+	while (shadow) {
+		if (shadow->obj == obj && shadow->id == id)
+			return shadow;
+		shadow = rcu_dereference_check(shadow->next[link],
+					       lockdep_is_held(&klp_shadow_lock));
+	}
+	return NULL;
+}
+
 /*
  * Find <obj, id>. The caller holds klp_shadow_lock, or rcu_read_lock() for
  * as long as it uses the result. Always inlined: a call and return cost as
@@ -280,25 +308,18 @@ static unsigned long klp_shadow_desc_of(struct klp_shadow_table *tbl)
 static __always_inline struct klp_shadow *klp_shadow_lookup(void *obj,
 							    unsigned long id)
 {
-	/* Pairs with smp_store_release() in klp_shadow_resize_fn(). */
-	unsigned long desc = READ_ONCE(klp_shadow_desc);
-	struct klp_shadow __rcu **buckets;
-	struct klp_shadow *shadow;
-	unsigned int link;
-	u32 bkt;
+	unsigned long desc;
 
-	buckets = (struct klp_shadow __rcu **)(desc & ~(KLP_SHADOW_DESC_ALIGN - 1UL));
-	link = !!(desc & KLP_SHADOW_DESC_LINK);
-	bkt = klp_shadow_hash(obj, desc & KLP_SHADOW_DESC_SHIFT_MASK);
-	shadow = rcu_dereference_check(buckets[bkt],
-				       lockdep_is_held(&klp_shadow_lock));
-	while (shadow) {
-		if (shadow->obj == obj && shadow->id == id)
-			return shadow;
-		shadow = rcu_dereference_check(shadow->next[link],
-					       lockdep_is_held(&klp_shadow_lock));
-	}
-	return NULL;
+	if (static_branch_likely(&klp_shadow_table0_direct))
+		return klp_shadow_walk_chain(klp_shadow_buckets0,
+					     KLP_SHADOW_MIN_SHIFT, 0, obj, id);
+
+	/* Pairs with smp_store_release() in klp_shadow_resize_fn(). */
+	desc = READ_ONCE(klp_shadow_desc);
+	return klp_shadow_walk_chain((struct klp_shadow __rcu **)
+				     (desc & ~(KLP_SHADOW_DESC_ALIGN - 1UL)),
+				     desc & KLP_SHADOW_DESC_SHIFT_MASK,
+				     !!(desc & KLP_SHADOW_DESC_LINK), obj, id);
 }
 
 /* Link @shadow at the head of bucket @bkt of the table readers use. */
@@ -391,17 +412,53 @@ static void klp_shadow_table_add(struct klp_shadow *shadow)
 		klp_shadow_resize_kick();
 }
 
-/* Remove @shadow from the table, and from the future one if it is there. */
-static void klp_shadow_table_del(struct klp_shadow *shadow)
+/*
+ * Find <@obj, @id> in the table in use, for the holder of klp_shadow_lock,
+ * and the link that points to it in its bucket, *@bkt, in *@pprev.
+ */
+static struct klp_shadow *klp_shadow_find_prev(void *obj, unsigned long id,
+					       u32 *bkt,
+					       struct klp_shadow __rcu ***pprev)
+{
+	struct klp_shadow_table *tbl = klp_shadow_table_locked();
+	struct klp_shadow *pos;
+
+	*bkt = klp_shadow_hash(obj, tbl->shift);
+	*pprev = &tbl->buckets[*bkt];
+	while ((pos = klp_shadow_deref(**pprev))) {
+		if (pos->obj == obj && pos->id == id)
+			break;
+		*pprev = &pos->next[tbl->link];
+	}
+	return pos;
+}
+
+/*
+ * Remove @shadow, which @pprev points to in bucket @bkt of the table in
+ * use, from that table, and from the future one if it is there.
+ */
+static void klp_shadow_table_del_at(struct klp_shadow *shadow, u32 bkt,
+				    struct klp_shadow __rcu **pprev)
 {
 	struct klp_shadow_table *tbl = klp_shadow_table_locked();
 
-	klp_shadow_unlink_from(tbl, shadow);
-	if (klp_shadow_future &&
-	    klp_shadow_hash(shadow->obj, tbl->shift) < klp_shadow_moved)
+	RCU_INIT_POINTER(*pprev, klp_shadow_deref(shadow->next[tbl->link]));
+	if (klp_shadow_future && bkt < klp_shadow_moved)
 		klp_shadow_unlink_from(klp_shadow_future, shadow);
 	if (unlikely(--klp_shadow_nelems < klp_shadow_shrink_at))
 		klp_shadow_resize_kick();
+}
+
+/* Remove @shadow from the table, and from the future one if it is there. */
+static void klp_shadow_table_del(struct klp_shadow *shadow)
+{
+	struct klp_shadow __rcu **pprev;
+	u32 bkt;
+
+	if (WARN_ON_ONCE(klp_shadow_find_prev(shadow->obj, shadow->id, &bkt,
+					      &pprev) != shadow))
+		return;
+	klp_shadow_table_del_at(shadow, bkt, pprev);
 }
 
 /* An empty table of 1 << @shift buckets chained through @link. */
@@ -489,9 +546,16 @@ static void klp_shadow_resize_fn(struct work_struct *work)
 		if (shift == tbl->shift)
 			klp_shadow_set_limits(shift);
 		spin_unlock_irqrestore(&klp_shadow_lock, flags);
-		if (shift == tbl->shift)
+		if (shift == tbl->shift) {
+			/* No reader walks another table since its resize. */
+			if (tbl == &klp_shadow_table0 && !tbl->link)
+				static_branch_enable(&klp_shadow_table0_direct);
 			return;
+		}
 
+		/* Readers leave the smallest table's direct path first. */
+		if (tbl == &klp_shadow_table0)
+			static_branch_disable(&klp_shadow_table0_direct);
 		new = klp_shadow_table_alloc(shift, tbl->link ^ 1);
 		spin_lock_irqsave(&klp_shadow_lock, flags);
 		if (!new) {
@@ -596,16 +660,23 @@ static void klp_shadow_id_put(struct klp_shadow_id *rec)
 static unsigned int klp_shadow_test_grace_periods;
 #endif
 
+/* Take @shadow, unlinked from the table, off its record @rec. */
+static void klp_shadow_untrack(struct klp_shadow *shadow,
+			       struct klp_shadow_id *rec)
+{
+	lockdep_assert_held(&klp_shadow_lock);
+
+	list_del(&shadow->id_node);
+	WRITE_ONCE(rec->live, rec->live - 1);
+	WRITE_ONCE(rec->bytes, rec->bytes - shadow->size);
+}
+
 /* Unlink @shadow from the table and from its record @rec. */
 static void klp_shadow_unlink(struct klp_shadow *shadow,
 			      struct klp_shadow_id *rec)
 {
-	lockdep_assert_held(&klp_shadow_lock);
-
 	klp_shadow_table_del(shadow);
-	list_del(&shadow->id_node);
-	WRITE_ONCE(rec->live, rec->live - 1);
-	WRITE_ONCE(rec->bytes, rec->bytes - shadow->size);
+	klp_shadow_untrack(shadow, rec);
 }
 
 /**
@@ -803,16 +874,20 @@ static void klp_shadow_free_unlinked(struct list_head *dead,
  */
 void klp_shadow_free(void *obj, unsigned long id, klp_shadow_dtor_t dtor)
 {
+	struct klp_shadow __rcu **pprev;
 	struct klp_shadow *shadow;
 	struct klp_shadow_id *rec;
 	unsigned long flags;
+	u32 bkt;
 
 	spin_lock_irqsave(&klp_shadow_lock, flags);
-	shadow = klp_shadow_lookup(obj, id);
+	/* One walk of the chain finds the variable and unlinks it. */
+	shadow = klp_shadow_find_prev(obj, id, &bkt, &pprev);
 	if (shadow) {
 		rec = klp_shadow_id_find(id);
 		if (!WARN_ON_ONCE(!rec)) {
-			klp_shadow_unlink(shadow, rec);
+			klp_shadow_table_del_at(shadow, bkt, pprev);
+			klp_shadow_untrack(shadow, rec);
 			klp_shadow_id_put(rec);
 		} else {
 			shadow = NULL;

@@ -505,6 +505,17 @@ static unsigned int kt_table_shift(void)
 }
 
 /*
+ * Readers take the smallest table's direct path exactly when it is the
+ * table in use through link 0 (the caller let any resize finish).
+ */
+static bool kt_direct_path_right(void)
+{
+	return static_key_enabled(&klp_shadow_table0_direct) ==
+	       (READ_ONCE(klp_shadow_desc) == (unsigned long)klp_shadow_buckets0 +
+					      KLP_SHADOW_MIN_SHIFT);
+}
+
+/*
  * Walk the table readers use: each variable must sit in its own bucket,
  * once. Return how many there are, or -1 on a misplaced one.
  */
@@ -559,6 +570,7 @@ static void klp_shadow_test_table_resizes(struct kunit *test)
 	unsigned int shift = kt_table_shift();
 
 	KUNIT_ASSERT_EQ(test, shift, klp_shadow_wanted_shift(n, shift));
+	KUNIT_EXPECT_TRUE(test, kt_direct_path_right());
 	for (i = 0; i < KT_RESIZE_VARS; i++) {
 		if (!klp_shadow_alloc(kt_parent(i), id, sizeof(long), GFP_KERNEL,
 				      kt_ctor, (void *)i))
@@ -574,6 +586,7 @@ static void klp_shadow_test_table_resizes(struct kunit *test)
 	/* Grown to two buckets per variable: 2^16 for the 20000. */
 	KUNIT_EXPECT_EQ(test, shift, klp_shadow_wanted_shift(n + i, shift));
 	KUNIT_EXPECT_GE(test, shift, 16U);
+	KUNIT_EXPECT_FALSE(test, static_key_enabled(&klp_shadow_table0_direct));
 	KUNIT_EXPECT_EQ(test, kt_table_count(), (long)(n + i));
 	for (i = 0; i < KT_RESIZE_VARS; i++) {
 		unsigned long *data = klp_shadow_get(kt_parent(i), id);
@@ -594,6 +607,7 @@ static void klp_shadow_test_table_resizes(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, kt_table_shift(), KLP_SHADOW_MIN_SHIFT);
 	KUNIT_EXPECT_EQ(test, READ_ONCE(klp_shadow_desc) & ~(KLP_SHADOW_DESC_ALIGN - 1UL),
 			(unsigned long)klp_shadow_buckets0);
+	KUNIT_EXPECT_TRUE(test, kt_direct_path_right());
 	KUNIT_EXPECT_EQ(test, kt_table_count(), (long)(n + 10));
 	KUNIT_EXPECT_EQ(test, kt_live(id), 10L);
 	klp_shadow_free_all(id, NULL);
