@@ -54,7 +54,7 @@
 #include "shadow.h"
 
 /* Variables unlinked per klp_shadow_lock section during a collection. */
-#define KLP_SHADOW_BATCH	64
+#define KLP_SHADOW_BATCH	32
 
 /* Buckets of the smallest and the largest variables' hash table. */
 #define KLP_SHADOW_MIN_SHIFT	12
@@ -987,10 +987,9 @@ static void klp_shadow_collect(struct klp_shadow_id *rec,
 	} while (more);
 
 	/*
-	 * Queued already, by this release event or by a deferred one: that
-	 * queueing holds it, and its destructor (of a type with the same id
-	 * and name) destroys these too. Every collection ends the deferred
-	 * ones, so whichever ends first waits for a grace period after this.
+	 * Dropped twice in one release event: the first queueing holds it.
+	 * (A deferred event's ids are not dropped again by another: a new
+	 * reference on one ends that collection first.)
 	 */
 	if (!list_empty(&rec->collect_node)) {
 		spin_lock_irqsave(&klp_shadow_lock, flags);
@@ -1152,7 +1151,8 @@ klp_shadow_find_ref(struct list_head *refs, unsigned long id, const char *owner)
 /*
  * Take a reference on @type's id for @owner and add it to the holder's
  * list @refs; @registered tells an explicit registration from a listed
- * type. The caller holds klp_shadow_mutex.
+ * type. The caller holds klp_shadow_mutex and may sleep: a deferred
+ * release of the id is ended first, after a grace period.
  *
  * Return: 0 on success; -EINVAL if @type's name is invalid or differs from
  * the id's; -EEXIST if @owner holds a reference on the id already;
@@ -1166,6 +1166,7 @@ static int klp_shadow_ref(struct list_head *refs, struct klp_shadow_type *type,
 	size_t len = strlen(owner) + 1;
 	char *name = NULL;
 	unsigned long flags;
+	bool queued;
 	int ret;
 
 	lockdep_assert_held(&klp_shadow_mutex);
@@ -1173,6 +1174,21 @@ static int klp_shadow_ref(struct list_head *refs, struct klp_shadow_type *type,
 	if (!klp_shadow_name_valid(type->name)) {
 		pr_err("shadow id %lu of %s: invalid name\n", type->id, owner);
 		return -EINVAL;
+	}
+
+	/*
+	 * A deferred release event may still hold variables of this id for
+	 * the destructor of the type that dropped it: end it before the id
+	 * can be referenced again, maybe under another name and destructor.
+	 */
+	rcu_read_lock();
+	rec = klp_shadow_id_find(type->id);
+	queued = rec && !list_empty(&rec->collect_node);
+	rcu_read_unlock();
+	if (queued) {
+		LIST_HEAD(collection);
+
+		klp_shadow_collection_end(&collection, true);
 	}
 
 	own = kzalloc(struct_size(own, name, len), GFP_KERNEL);
@@ -1486,9 +1502,10 @@ EXPORT_SYMBOL_GPL(klp_shadow_register);
  * patched (from its post_unpatch callback); after a forced transition it
  * is kept for good instead, as the core keeps it. When this drops the last
  * reference on @type's id, every variable made through a type with that id
- * is unlinked at once, and freed through @type's destructor with the rest
- * of the release event, after one grace period: when the core frees the
- * patch, outside klp_mutex, or before @obj's module goes.
+ * is unlinked at once, and freed through @type's destructor after one
+ * grace period: from post_unpatch, with the rest of the release event
+ * (when the core frees the patch, outside klp_mutex, or before @obj's
+ * module goes); else before this returns.
  *
  * Context: A livepatch callback of @obj: process context, klp_mutex held;
  * takes klp_shadow_mutex; may sleep.
@@ -1519,8 +1536,15 @@ void klp_shadow_unregister(struct klp_object *obj, struct klp_shadow_type *type)
 		klp_shadow_sysfs_remove_registered(obj, type);
 		klp_shadow_unref(own, &collection);
 	}
-	/* Ended by klp_shadow_release_finish() or klp_shadow_release_end(). */
-	list_splice_tail_init(&collection, &klp_shadow_deferred);
+	/*
+	 * From post_unpatch: with the rest of the release event, by
+	 * klp_shadow_release_finish() or klp_shadow_release_end(). Else (a
+	 * pre_patch callback undoing its registration) no event follows.
+	 */
+	if (obj->callbacks.post_unpatch_enabled)
+		list_splice_tail_init(&collection, &klp_shadow_deferred);
+	else
+		klp_shadow_collection_end(&collection, true);
 	mutex_unlock(&klp_shadow_mutex);
 }
 EXPORT_SYMBOL_GPL(klp_shadow_unregister);
@@ -2045,6 +2069,9 @@ static long klp_shadow_gc_one(unsigned long id, bool orphan)
 	LIST_HEAD(untyped);
 
 	lockdep_assert_held(&klp_shadow_mutex);
+
+	/* End deferred release events first: what they freed is not ours. */
+	klp_shadow_collection_end(&collection, true);
 
 	spin_lock_irqsave(&klp_shadow_lock, flags);
 	rec = klp_shadow_id_find(id);

@@ -768,13 +768,17 @@ static void klp_shadow_test_deferred_release(struct kunit *test)
 }
 
 /*
- * An id that a deferred release event queued and a later event drops
- * again, as a target module goes away: the later event, which must
- * collect before it returns, ends the deferred one too.
+ * An id that a deferred release event queued, referenced again under
+ * another name, by a type without a destructor: the reference ends the
+ * deferred collection first, so the first type's destructor gets only its
+ * own variable, and the second type's variable is freed without one.
  */
-static void klp_shadow_test_deferred_then_immediate(struct kunit *test)
+static void klp_shadow_test_reference_ends_deferred(struct kunit *test)
 {
-	struct klp_shadow_type t = { .id = KT_ID + 27, .name = "defer3", .dtor = kt_dtor };
+	struct klp_shadow_type t = {
+		.id = KT_ID + 27, .name = "defer3", .ctor = kt_ctor, .dtor = kt_dtor,
+	};
+	struct klp_shadow_type w = { .id = KT_ID + 27, .name = "other3", .ctor = kt_ctor };
 	static struct klp_patch patch;
 	static struct klp_object a, b;
 	LIST_HEAD(collection);
@@ -787,31 +791,30 @@ static void klp_shadow_test_deferred_then_immediate(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, klp_shadow_ref(&a.shadow_refs, &t, KT_OWNER_A, false), 0);
 	mutex_unlock(&klp_shadow_mutex);
 	KUNIT_ASSERT_NOT_NULL(test, klp_shadow_type_alloc(&t, kt_parent(1), sizeof(long),
-							  GFP_KERNEL, NULL));
+							  GFP_KERNEL, (void *)5));
 
 	before = klp_shadow_test_grace_periods;
 	mutex_lock(&klp_mutex);
 	klp_shadow_release_object(&patch, &a, &collection);
 	klp_shadow_release_defer(&collection);
-
-	/* Taken again, used, and dropped by an object whose module goes. */
-	mutex_lock(&klp_shadow_mutex);
-	KUNIT_ASSERT_EQ(test, klp_shadow_ref(&b.shadow_refs, &t, KT_OWNER_B, false), 0);
-	mutex_unlock(&klp_shadow_mutex);
-	KUNIT_EXPECT_NOT_NULL(test, klp_shadow_type_alloc(&t, kt_parent(2), sizeof(long),
-							  GFP_KERNEL, NULL));
-	klp_shadow_release_object(&patch, &b, &collection);
-	KUNIT_EXPECT_TRUE(test, list_empty(&collection));
 	KUNIT_EXPECT_EQ(test, kt_dtor_calls, 0);
+
+	mutex_lock(&klp_shadow_mutex);
+	KUNIT_EXPECT_EQ(test, klp_shadow_ref(&b.shadow_refs, &w, KT_OWNER_B, false), 0);
+	mutex_unlock(&klp_shadow_mutex);
+	KUNIT_EXPECT_EQ(test, klp_shadow_test_grace_periods - before, 1U);
+	KUNIT_EXPECT_EQ(test, kt_dtor_calls, 1);
+	KUNIT_EXPECT_EQ(test, kt_dtor_sum, 5UL);
+
+	KUNIT_EXPECT_NOT_NULL(test, klp_shadow_type_alloc(&w, kt_parent(2), sizeof(long),
+							  GFP_KERNEL, (void *)7));
+	klp_shadow_release_object(&patch, &b, &collection);
 	klp_shadow_release_end(&collection);
 	mutex_unlock(&klp_mutex);
 
-	KUNIT_EXPECT_EQ(test, klp_shadow_test_grace_periods - before, 1U);
-	KUNIT_EXPECT_EQ(test, kt_dtor_calls, 2);
+	KUNIT_EXPECT_EQ(test, klp_shadow_test_grace_periods - before, 2U);
+	KUNIT_EXPECT_EQ(test, kt_dtor_calls, 1);
 	KUNIT_EXPECT_EQ(test, kt_live(t.id), -1L);
-
-	klp_shadow_release_finish();
-	KUNIT_EXPECT_EQ(test, klp_shadow_test_grace_periods - before, 1U);
 }
 
 static void klp_shadow_test_release_collects_all(struct kunit *test)
@@ -897,7 +900,7 @@ static struct kunit_case klp_shadow_test_cases[] = {
 	KUNIT_CASE(klp_shadow_test_release_collects_all),
 	KUNIT_CASE(klp_shadow_test_release_event_one_grace_period),
 	KUNIT_CASE(klp_shadow_test_deferred_release),
-	KUNIT_CASE(klp_shadow_test_deferred_then_immediate),
+	KUNIT_CASE(klp_shadow_test_reference_ends_deferred),
 	KUNIT_CASE(klp_shadow_test_forced_release_keeps),
 #ifdef CONFIG_LIVEPATCH_SHADOW_DEBUG
 	KUNIT_CASE(klp_shadow_test_gc_id),
