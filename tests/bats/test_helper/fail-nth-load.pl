@@ -1,13 +1,20 @@
 #!/usr/bin/perl
 # SPDX-License-Identifier: GPL-2.0
 #
-# fail-nth-load.pl N MODULE.ko
-#	Load MODULE.ko with the N-th slab allocation that failslab counts
-#	made to fail: write N to /proc/thread-self/fail-nth and call
-#	finit_module() from the same thread (fault injection counts per task,
-#	so insmod, a child, would not do). Prints "<errno> <injected>":
-#	errno 0 if the module loaded, injected 1 if the N-th allocation was
-#	reached and failed (Documentation/fault-injection/fault-injection.rst).
+# fail-nth-load.pl serve
+#	Read commands from stdin, one per line, and answer each with a line:
+#	"load N MODULE.ko": load MODULE.ko with the N-th slab allocation
+#	that failslab counts made to fail: write N to
+#	/proc/thread-self/fail-nth and call finit_module() from the same
+#	thread (fault injection counts per task, so insmod, a child, would
+#	not do). Answers "<errno> <injected>": errno 0 if the module
+#	loaded, injected 1 if the N-th allocation was reached and failed
+#	(Documentation/fault-injection/fault-injection.rst).
+#	"unload NAME": delete_module(NAME, O_NONBLOCK), as rmmod does.
+#	Answers "<errno>", 0 if it went.
+#	One process serves the whole sweep, as a coprocess of the bats
+#	test: on the debug kernel under TCG each process started costs
+#	seconds.
 #
 # fail-nth-load.pl range BUILT-IN.A
 #	Print the start and end of the livepatch core's text in the running
@@ -21,13 +28,15 @@
 #	(the end is where the next text symbol of /proc/kallsyms starts).
 #
 # Perl, not Python: on the debug kernel under TCG, Python's start-up alone
-# takes seconds, and the sweep starts this once per allocation.
+# takes seconds.
 
 use strict;
 use warnings;
 no warnings 'portable';		# kernel addresses are 64-bit hex
 
 my $SYS_FINIT_MODULE = 313;	# x86_64
+my $SYS_DELETE_MODULE = 176;	# x86_64
+my $O_NONBLOCK = 04000;
 my $GAP = 65536;		# functions further apart are not the core's
 
 sub core_range {
@@ -96,11 +105,34 @@ sub load_failing {
 	print "$err ", ($left == 0 ? 1 : 0), "\n";
 }
 
-die "usage: $0 N MODULE.ko | range BUILT-IN.A | span FUNCTION\n" unless @ARGV == 2;
-if ($ARGV[0] eq 'range') {
+sub unload {
+	my ($name) = @_;
+	my $ret = syscall($SYS_DELETE_MODULE, $name, $O_NONBLOCK);
+
+	print $ret == 0 ? 0 : $! + 0, "\n";
+}
+
+sub serve {
+	$| = 1;
+	while (my $line = <STDIN>) {
+		my @cmd = split(' ', $line);
+
+		if (@cmd == 3 && $cmd[0] eq 'load') {
+			load_failing($cmd[1], $cmd[2]);
+		} elsif (@cmd == 2 && $cmd[0] eq 'unload') {
+			unload($cmd[1]);
+		} else {
+			print "? $line";
+		}
+	}
+}
+
+if (@ARGV == 1 && $ARGV[0] eq 'serve') {
+	serve();
+} elsif (@ARGV == 2 && $ARGV[0] eq 'range') {
 	core_range($ARGV[1]);
-} elsif ($ARGV[0] eq 'span') {
+} elsif (@ARGV == 2 && $ARGV[0] eq 'span') {
 	span($ARGV[1]);
 } else {
-	load_failing(@ARGV);
+	die "usage: $0 serve | range BUILT-IN.A | span FUNCTION\n";
 }
