@@ -5,7 +5,7 @@
 # run by harness/check.sh's debug stage in two VMs at once, one per part:
 #
 #   tests   KUnit, our selftests only, with 3 replace cycles in
-#           test-shadow-types.sh (KLP_SHADOW_CYCLES, not 100) and a
+#           test-shadow-types.sh (KLP_SHADOW_CYCLES, not 20) and a
 #           population of 1,000 in test-shadow-sysfs.sh (KLP_SHADOW_BULK,
 #           not 1,000,000: kmemleak tracks each variable), of the in-guest
 #           bats files shadow-interface.bats only (tests/guest-suite.sh)

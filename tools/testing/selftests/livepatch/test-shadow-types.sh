@@ -25,7 +25,7 @@ MOD_TARGET_BUSY=test_klp_callbacks_busy
 MOD_NOREF=test_klp_shadow_noref
 
 # Replace cycles of the last test; fewer on slow (debug) kernels.
-CYCLES=${KLP_SHADOW_CYCLES:-100}
+CYCLES=${KLP_SHADOW_CYCLES:-20}
 
 setup_config
 
@@ -407,7 +407,7 @@ livepatch: shadow id 90 ('counter'): 3 variables freed
 % rmmod $MOD_A"
 
 
-# - $CYCLES (100) cycles of: enable A, replace it by B (hand-over), replace B by C
+# - $CYCLES (20) cycles of: enable A, replace it by B (hand-over), replace B by C
 #   (downgrade: B's destructor frees A's values), disable and unload all
 # - afterwards the id holds nothing: A allocates afresh, refcount 1
 
