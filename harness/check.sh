@@ -90,7 +90,7 @@ vm_suite() {
 }
 
 # The kernel of build/obj: KUnit, the selftests, the in-guest bats. About
-# 8 minutes here; the timeout only ends a VM that hangs, with room for a
+# 7 minutes here; the timeout only ends a VM that hangs, with room for a
 # slower machine.
 guest() {
 	KLP_VM_TIMEOUT=${KLP_GUEST_TIMEOUT:-1800} vm_suite guest "$TOP/tests/guest-suite.sh"
