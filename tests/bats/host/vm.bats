@@ -20,6 +20,14 @@ vm() {
 	assert_output --regexp '^hello from 6\.12\.[0-9]+$'
 }
 
+@test "the guest runs on two CPUs" {
+	run vm -- bash -c 'nproc; cat /sys/devices/system/cpu/online'
+
+	assert_success
+	run cat "$BATS_TEST_TMPDIR/run/output"
+	assert_output $'2\n0-1'
+}
+
 @test "a WARN_ON in a module fails the run even though the command succeeded" {
 	# shellcheck disable=SC2016 # expanded in the guest
 	run vm -- bash -c 'insmod "$KLP_STAGE/modules/klp_test_warn.ko" && rmmod klp_test_warn'
