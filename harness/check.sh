@@ -93,7 +93,8 @@ vm_suite() {
 # 7 minutes here; the timeout only ends a VM that hangs, with room for a
 # slower machine.
 guest() {
-	KLP_VM_TIMEOUT=${KLP_GUEST_TIMEOUT:-1800} vm_suite guest "$TOP/tests/guest-suite.sh"
+	KLP_VM_TIMEOUT=${KLP_GUEST_TIMEOUT:-${KLP_VM_TIMEOUT:-1800}} \
+		vm_suite guest "$TOP/tests/guest-suite.sh"
 }
 
 # variant NAME WHAT FRAGMENT... -- CMD...: build the kernel of FRAGMENTs in
@@ -180,7 +181,7 @@ debug_vms() {
 	local rc=0 faults out="$RESULTS/debug-faults.out"
 
 	# KUnit runs at boot in the other VM; here it would only cost time.
-	KLP_VM_APPEND="kunit.enable=0" \
+	KLP_VM_APPEND="${KLP_VM_APPEND:-} kunit.enable=0" \
 		vm_suite debug-faults "$TOP/tests/debug-suite.sh" faults > "$out" 2>&1 &
 	faults=$!
 	vm_suite debug "$TOP/tests/debug-suite.sh" tests || rc=1
@@ -194,7 +195,8 @@ debug_vms() {
 # and the timeout of each VM.
 # shellcheck disable=SC2086 # one word per fragment
 debug() {
-	KLP_VM_MEM=${KLP_DEBUG_VM_MEM:-4G} KLP_VM_TIMEOUT=${KLP_DEBUG_TIMEOUT:-3600} \
+	KLP_VM_MEM=${KLP_DEBUG_VM_MEM:-4G} \
+	KLP_VM_TIMEOUT=${KLP_DEBUG_TIMEOUT:-${KLP_VM_TIMEOUT:-3600}} \
 		variant debug "with KASAN, kmemleak, lockdep, debugobjects and failslab" \
 		$DEBUG_FRAGMENTS -- debug_vms
 }

@@ -45,7 +45,7 @@ setup() {
 	[ -n "$VMALLOC_END" ] || fail "cannot find vmalloc's text"
 	echo "$VMALLOC_START" > "$FAILSLAB/reject-start"
 	echo "$VMALLOC_END" > "$FAILSLAB/reject-end"
-	coproc LOADER { exec "$LOADER_PL" serve; }
+	coproc LOADER { exec "$LOADER_PL" serve 3>&-; }
 	# shellcheck disable=SC2153 # set by coproc, as LOADER is
 	LOADER_PROC=$LOADER_PID
 }
@@ -71,33 +71,39 @@ teardown() {
 loader() {
 	if ! echo "$*" >&"${LOADER[1]}" || ! read -r -u "${LOADER[0]}"; then
 		fail "the loader died at '$*'"
+		return 1
 	fi
 }
 
 # sweep_unload: disable the patch, wait until it is gone, unload it.
+# Called in a condition, where errexit is off: each check returns.
 sweep_unload() {
 	lp_disabled "$MOD" || return 1
-	loader unload "$MOD"
+	loader unload "$MOD" || return 1
 	[ "$REPLY" = 0 ] || { echo "cannot unload $MOD: errno $REPLY" >&2; return 1; }
 }
 
 # coped_holds_type N: the load that coped with failing allocation N gave
 # a patch that is enabled and holds its type, as a load without failure.
+# Called in a condition, where errexit is off: each check returns.
 coped_holds_type() {
-	local dir="$LP_SYSFS/$MOD/vmlinux/shadow_types/90" enabled name refcount owners
+	local dir="$LP_SYSFS/$MOD/vmlinux/shadow_types/90" what enabled name refcount owners
 
-	lp_wait_transition "$MOD" || fail "allocation $1 failed: the patch stays in transition"
-	lp_read enabled "$LP_SYSFS/$MOD/enabled"
-	[ "$enabled" = 1 ] ||
-		fail "allocation $1 failed, the load worked: the patch is not enabled"
-	lp_read name "$dir/name"
-	lp_read refcount "$dir/refcount"
-	lp_read owners "$dir/owners"
-	[ "$name $refcount $owners" = "counter 1 $MOD/vmlinux" ] ||
-		fail "allocation $1 failed, the load worked: the patch does not hold type 90"
-	lp_slurp types "$TYPES"
+	what="allocation $1 failed, the load worked"
+	lp_wait_transition "$MOD" ||
+		{ fail "allocation $1 failed: the patch stays in transition"; return 1; }
+	lp_read enabled "$LP_SYSFS/$MOD/enabled" || return 1
+	[ "$enabled" = 1 ] || { fail "$what: the patch is not enabled"; return 1; }
+	lp_read name "$dir/name" || return 1
+	lp_read refcount "$dir/refcount" || return 1
+	lp_slurp owners "$dir/owners" || return 1
+	if [ "$name $refcount" != "counter 1" ] || [ "$owners" != "$MOD/vmlinux"$'\n' ]; then
+		fail "$what: the patch does not hold type 90: $name $refcount $owners"
+		return 1
+	fi
+	lp_slurp types "$TYPES" || return 1
 	[[ $'\n'"$types" == *$'\n90 counter 1 '* ]] ||
-		fail "allocation $1 failed, the load worked: the registry has no reference on 90: $types"
+		{ fail "$what: the registry has no reference on 90: $types"; return 1; }
 }
 
 @test "every allocation of loading and enabling a livepatch failed in turn leaves nothing" {

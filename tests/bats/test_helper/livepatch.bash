@@ -33,17 +33,23 @@ lp_module_loaded() {
 	[ -e "/sys/module/$1/initstate" ]
 }
 
-# lp_wait_transition NAME: wait (60 s at most) until NAME is not in transition.
-lp_wait_transition() {
-	local i state
+# LP_WAIT: how long, in seconds, the helpers wait for a transition or for a
+# patch to go before they fail.
+LP_WAIT=${LP_WAIT:-120}
 
-	for ((i = 0; i < 600; i++)); do
+# lp_wait_transition NAME: wait (LP_WAIT at most) until NAME is not in
+# transition.
+lp_wait_transition() {
+	local state end=$((SECONDS + LP_WAIT))
+
+	while :; do
 		[ -d "$LP_SYSFS/$1" ] || return 0
 		lp_read state "$LP_SYSFS/$1/transition" 2>/dev/null || return 0
 		[ "$state" = 0 ] && return 0
+		[ "$SECONDS" -lt "$end" ] || break
 		lp_sleep 0.1
 	done
-	echo "livepatch $1 still in transition after 60 s" >&2
+	echo "livepatch $1 still in transition after $LP_WAIT s" >&2
 	return 1
 }
 
@@ -55,19 +61,21 @@ lp_load() {
 # lp_disabled NAME: disable NAME if it is enabled, wait until it is gone
 # from sysfs.
 lp_disabled() {
-	local i enabled=""
+	local enabled="" end
 
 	lp_wait_transition "$1" || return 1
-	[ -d "$LP_SYSFS/$1" ] && lp_read enabled "$LP_SYSFS/$1/enabled" 2>/dev/null
-	if [ "$enabled" = 1 ]; then
+	if [ -d "$LP_SYSFS/$1" ] && lp_read enabled "$LP_SYSFS/$1/enabled" 2>/dev/null &&
+	   [ "$enabled" = 1 ]; then
 		echo 0 > "$LP_SYSFS/$1/enabled" || return 1
 	fi
-	for ((i = 0; i < 600; i++)); do
-		[ -d "$LP_SYSFS/$1" ] || return 0
+	end=$((SECONDS + LP_WAIT))
+	while [ -d "$LP_SYSFS/$1" ]; do
+		if [ "$SECONDS" -ge "$end" ]; then
+			echo "livepatch $1 did not go in $LP_WAIT s" >&2
+			return 1
+		fi
 		lp_sleep 0.1
 	done
-	echo "livepatch $1 did not go" >&2
-	return 1
 }
 
 # lp_gone NAME: disable NAME if it is enabled, wait until it is gone from

@@ -60,21 +60,19 @@ function has_shadow_debugfs() {
 function check_shadow_registry() {
 	local id="$1"
 	local expected="${2:-}"
-	local line first rest
+	local line lines=""
 
 	has_shadow_debugfs || return 0
-	line=""
+	# Every line of the id, as the file has it: a second one is a bug.
 	{
 		read -r _ || die "no header in $SHADOW_DEBUGFS/types"
-		while read -r first rest; do
-			if [[ "$first" == "$id" ]]; then
-				line="$first $rest"
-				break
-			fi
+		while IFS= read -r line; do
+			[[ "${line%% *}" == "$id" ]] || continue
+			lines+="${lines:+$'\n'}$line"
 		done
 	} < "$SHADOW_DEBUGFS/types" || die "cannot read $SHADOW_DEBUGFS/types"
-	if [[ "$line" != "$expected" ]]; then
-		die "Unexpected registry line of id $id: '$expected' vs. '$line'"
+	if [[ "$lines" != "$expected" ]]; then
+		die "Unexpected registry line of id $id: '$expected' vs. '$lines'"
 	fi
 }
 
