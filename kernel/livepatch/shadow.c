@@ -75,7 +75,8 @@
  * taken (after klp_mutex, when both are held) by klp_shadow_register(),
  * klp_shadow_unregister(), the livepatch core hooks, and the debug
  * interface (debugfs, klp_shadow_debug_register()), and is held while
- * destructors run. Destructors must not register or unregister types.
+ * destructors run. Destructors must not register or unregister types, nor
+ * load or unload modules: the core collects at module load and unload.
  */
 static DEFINE_MUTEX(klp_shadow_mutex);
 
@@ -1002,7 +1003,7 @@ static void klp_shadow_collect(struct klp_shadow_id *rec,
 }
 
 /*
- * Ids whose variables a release event unlinked at the end of a transition,
+ * Ids whose variables a release event unlinked, under klp_mutex,
  * waiting for klp_shadow_release_finish(). Protected by klp_shadow_mutex.
  */
 static LIST_HEAD(klp_shadow_deferred);
@@ -1268,7 +1269,8 @@ static bool klp_shadow_take_back(struct list_head *refs,
 /*
  * Drop the reference @own and free it; if it was the last on its id, queue
  * the id's collection on @collection. The caller holds klp_shadow_mutex and
- * ends the collection with klp_shadow_collection_end().
+ * ends the collection with klp_shadow_collection_end(), or hands it to
+ * klp_shadow_release_finish() through klp_shadow_deferred.
  */
 static void klp_shadow_unref(struct klp_shadow_owner *own,
 			     struct list_head *collection)
@@ -1503,9 +1505,10 @@ EXPORT_SYMBOL_GPL(klp_shadow_register);
  * is kept for good instead, as the core keeps it. When this drops the last
  * reference on @type's id, every variable made through a type with that id
  * is unlinked at once, and freed through @type's destructor after one
- * grace period: from post_unpatch, with the rest of the release event
- * (when the core frees the patch, outside klp_mutex, or before @obj's
- * module goes); else before this returns.
+ * grace period, with the rest of the release event: outside klp_mutex,
+ * once the core dropped it (when it frees the patch, before @obj's module
+ * goes, or at the end of the enable or module load whose pre_patch
+ * callback this is).
  *
  * Context: A livepatch callback of @obj: process context, klp_mutex held;
  * takes klp_shadow_mutex; may sleep.
@@ -1536,15 +1539,8 @@ void klp_shadow_unregister(struct klp_object *obj, struct klp_shadow_type *type)
 		klp_shadow_sysfs_remove_registered(obj, type);
 		klp_shadow_unref(own, &collection);
 	}
-	/*
-	 * From post_unpatch: with the rest of the release event, by
-	 * klp_shadow_release_finish() or klp_shadow_release_end(). Else (a
-	 * pre_patch callback undoing its registration) no event follows.
-	 */
-	if (obj->callbacks.post_unpatch_enabled)
-		list_splice_tail_init(&collection, &klp_shadow_deferred);
-	else
-		klp_shadow_collection_end(&collection, true);
+	/* By klp_shadow_release_finish(), once the core dropped klp_mutex. */
+	list_splice_tail_init(&collection, &klp_shadow_deferred);
 	mutex_unlock(&klp_shadow_mutex);
 }
 EXPORT_SYMBOL_GPL(klp_shadow_unregister);
@@ -1660,7 +1656,9 @@ EXPORT_SYMBOL_GPL(klp_shadow_type_free);
  *
  * Takes a reference on every type in @obj->shadow_types, owned by
  * "<patch>/<object>", before any task can run @obj's new code; on failure
- * it drops the ones it took.
+ * it drops the ones it took, and what they release is collected by the
+ * next klp_shadow_release_finish(), which the core calls once it dropped
+ * klp_mutex.
  *
  * Context: Process context, klp_mutex held.
  * Return: 0 on success, or the error of the first reference that failed.
@@ -1697,7 +1695,7 @@ int klp_shadow_hold_object(struct klp_patch *patch, struct klp_object *obj)
 			else
 				klp_shadow_unref(own, &collection);
 		}
-		klp_shadow_collection_end(&collection, true);
+		list_splice_tail_init(&collection, &klp_shadow_deferred);
 	} else {
 		list_splice(&refs, &obj->shadow_refs);
 	}
@@ -1725,9 +1723,9 @@ static void klp_shadow_keep_object(struct klp_object *obj)
  *
  * Drops every reference @obj holds, listed or registered explicitly, and
  * queues the ids whose last reference this was on @collection. The caller
- * ends the release event with klp_shadow_release_end(), which collects
- * them all after a single RCU grace period, or with
- * klp_shadow_release_defer(). If @patch's transition was forced, tasks may
+ * ends the release event with klp_shadow_release_defer(), and has them
+ * collected, after a single RCU grace period, by klp_shadow_release_finish()
+ * once it dropped klp_mutex. If @patch's transition was forced, tasks may
  * still run @obj's old code: the references are kept instead, for good,
  * and the kernel log names them.
  *
@@ -1756,40 +1754,22 @@ void klp_shadow_release_object(struct klp_patch *patch, struct klp_object *obj,
 }
 
 /**
- * klp_shadow_release_end() - collect what a release event dropped, now
- * @collection:	the list klp_shadow_release_object() queued ids on
- *
- * Waits for one RCU grace period, then frees the variables of every id
- * queued, through its destructor, before it returns: for a target module
- * that goes away, whose objects a destructor may still look at. Deferred
- * release events are collected too: an id this event dropped may have been
- * queued by one of them already.
- *
- * Context: Process context, klp_mutex held; may sleep.
- */
-void klp_shadow_release_end(struct list_head *collection)
-{
-	lockdep_assert_held(&klp_mutex);
-
-	mutex_lock(&klp_shadow_mutex);
-	klp_shadow_collection_end(collection, true);
-	mutex_unlock(&klp_shadow_mutex);
-}
-
-/**
  * klp_shadow_release_defer() - collect what a release event dropped, later
  * @collection:	the list klp_shadow_release_object() queued ids on
  *
  * Hands the ids queued to klp_shadow_release_finish(), which the core
- * calls when it frees a patch, outside klp_mutex: the grace period and the
- * destructors do not hold up every other livepatch operation. The
- * variables are already unlinked: no lookup finds them. What
- * klp_shadow_unregister() dropped from a post_unpatch callback joins them.
+ * calls outside klp_mutex: the grace period and the destructors do not
+ * hold up every other livepatch operation. The variables are already
+ * unlinked: no lookup finds them. What klp_shadow_unregister() dropped
+ * joins them.
  *
- * The core must free a patch after every transition that ends in a release
- * event: the patch disabled, the patches replaced, or the patch whose
- * enable failed. Its module is still referenced then, and so are the
- * modules of every patch whose release is deferred, whose destructors run.
+ * The core calls klp_shadow_release_finish() after every operation that
+ * may end in a release event, once it dropped klp_mutex: when it frees a
+ * patch (disabled, replaced, or whose enable failed), while the patch's
+ * module is still referenced; when a target module goes, before its memory
+ * is freed; at the end of an enable or of a module load. The modules of
+ * the destructors that run are all referenced then: no patch whose release
+ * is deferred has been freed yet.
  *
  * Context: Process context, klp_mutex held.
  */
@@ -1808,8 +1788,8 @@ void klp_shadow_release_defer(struct list_head *collection)
  * klp_shadow_release_finish() - collect every deferred release event
  *
  * Waits for one RCU grace period if any release event was deferred, then
- * frees the variables of every id queued, through its destructor. The core
- * calls it when it frees a patch, before it puts the patch's module.
+ * frees the variables of every id queued, through its destructor, before
+ * it returns. See klp_shadow_release_defer() for where the core calls it.
  *
  * Context: Process context, klp_mutex not held; may sleep.
  */
@@ -1822,6 +1802,26 @@ void klp_shadow_release_finish(void)
 	mutex_lock(&klp_shadow_mutex);
 	klp_shadow_collection_end(&collection, true);
 	mutex_unlock(&klp_shadow_mutex);
+}
+
+/**
+ * klp_shadow_release_pending() - is a release event waiting to be collected?
+ *
+ * A lockless look at the deferred release events, for the core to skip
+ * klp_shadow_release_finish() after an operation whose only releases could
+ * come from a pre_patch callback (an enable, a module load): those free
+ * nothing that goes with the operation, and most such operations release
+ * nothing. Where an operation must not end before its releases are
+ * collected (a module going, a patch freed), the core calls
+ * klp_shadow_release_finish() unconditionally: it also waits for a
+ * collection that another caller runs.
+ *
+ * Context: Any context.
+ * Return: true if a release event may be waiting.
+ */
+bool klp_shadow_release_pending(void)
+{
+	return !list_empty_careful(&klp_shadow_deferred);
 }
 
 /**

@@ -22,9 +22,9 @@ int klp_shadow_check_patch(struct klp_patch *patch);
 int klp_shadow_hold_object(struct klp_patch *patch, struct klp_object *obj);
 void klp_shadow_release_object(struct klp_patch *patch, struct klp_object *obj,
 			       struct list_head *collection);
-void klp_shadow_release_end(struct list_head *collection);
 void klp_shadow_release_defer(struct list_head *collection);
 void klp_shadow_release_finish(void);
+bool klp_shadow_release_pending(void);
 
 void klp_shadow_id_stat(unsigned long id, struct klp_shadow_stat *stat);
 ssize_t klp_shadow_id_owners(unsigned long id, char *buf);

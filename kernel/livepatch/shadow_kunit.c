@@ -643,8 +643,9 @@ static void kt_release(struct kunit *test, bool forced)
 
 	mutex_lock(&klp_mutex);
 	klp_shadow_release_object(&patch, &obj, &collection);
-	klp_shadow_release_end(&collection);
+	klp_shadow_release_defer(&collection);
 	mutex_unlock(&klp_mutex);
+	klp_shadow_release_finish();
 	KUNIT_EXPECT_TRUE(test, list_empty(&obj.shadow_refs));
 	if (!forced) {
 		KUNIT_EXPECT_EQ(test, kt_dtor_calls, 2);
@@ -706,8 +707,9 @@ static void klp_shadow_test_release_event_one_grace_period(struct kunit *test)
 	klp_shadow_release_object(&patch, &a, &collection);
 	klp_shadow_release_object(&patch, &b, &collection);
 	KUNIT_EXPECT_EQ(test, kt_dtor_calls, 0);
-	klp_shadow_release_end(&collection);
+	klp_shadow_release_defer(&collection);
 	mutex_unlock(&klp_mutex);
+	klp_shadow_release_finish();
 
 	KUNIT_EXPECT_EQ(test, klp_shadow_test_grace_periods - before, 1U);
 	KUNIT_EXPECT_EQ(test, kt_dtor_calls, 3);
@@ -809,8 +811,9 @@ static void klp_shadow_test_reference_ends_deferred(struct kunit *test)
 	KUNIT_EXPECT_NOT_NULL(test, klp_shadow_type_alloc(&w, kt_parent(2), sizeof(long),
 							  GFP_KERNEL, (void *)7));
 	klp_shadow_release_object(&patch, &b, &collection);
-	klp_shadow_release_end(&collection);
+	klp_shadow_release_defer(&collection);
 	mutex_unlock(&klp_mutex);
+	klp_shadow_release_finish();
 
 	KUNIT_EXPECT_EQ(test, klp_shadow_test_grace_periods - before, 2U);
 	KUNIT_EXPECT_EQ(test, kt_dtor_calls, 1);

@@ -150,6 +150,79 @@ livepatch: '$MOD_F': unpatching complete
 % rmmod $MOD_F"
 
 
+# - a target module goes while a patch's type has variables on it: the
+#   collection (its grace period, the destructors) runs once the core
+#   dropped klp_mutex, before the module's memory goes
+# - while a destructor waits, another livepatch operation takes klp_mutex:
+#   a write to the patch's force file, refused (no transition), returns
+
+start_test "a going module's collection runs outside klp_mutex"
+
+PARAM_DTOR_HOLD=/sys/module/$MOD_F/parameters/dtor_hold
+
+load_lp $MOD_F
+load_mod $MOD_TARGET
+log "% echo 1 > $PARAM_DTOR_HOLD"
+echo 1 > "$PARAM_DTOR_HOLD"
+log "% rmmod $MOD_TARGET"
+rmmod "$MOD_TARGET" &
+RMMOD_PID=$!
+loop_until "[[ \$(cat '$PARAM_DTOR_HOLD') == 2 ]]" ||
+	die "the destructor did not run"
+# The destructor waits: let it go before any failure, or every later
+# module load waits for it.
+function die_released() {
+	echo 0 > "$PARAM_DTOR_HOLD"
+	die "$@"
+}
+if ! kill -0 "$RMMOD_PID" 2>/dev/null || [[ ! -d /sys/module/$MOD_TARGET ]]; then
+	die_released "the destructor runs after $MOD_TARGET went"
+fi
+log "% echo 1 > $KLP_SYSFS_DIR/$MOD_F/force"
+if echo 1 2>/dev/null > "$KLP_SYSFS_DIR/$MOD_F/force"; then
+	die_released "force was accepted without a transition"
+fi
+DTOR_HOLD=$(cat "$PARAM_DTOR_HOLD")
+[[ "$DTOR_HOLD" == 2 ]] ||
+	die_released "klp_mutex was held while the destructor ran: it ended first ($DTOR_HOLD)"
+log "% echo 0 > $PARAM_DTOR_HOLD"
+echo 0 > "$PARAM_DTOR_HOLD"
+wait "$RMMOD_PID" || die "rmmod $MOD_TARGET failed"
+check_shadow_registry 91
+disable_lp $MOD_F
+unload_lp $MOD_F
+
+check_result "% insmod test_modules/$MOD_F.ko
+livepatch: enabling patch '$MOD_F'
+livepatch: '$MOD_F': initializing patching transition
+livepatch: '$MOD_F': starting patching transition
+livepatch: '$MOD_F': completing patching transition
+livepatch: '$MOD_F': patching complete
+% insmod test_modules/$MOD_TARGET.ko
+livepatch: applying patch '$MOD_F' to loading module '$MOD_TARGET'
+livepatch: shadow id 91 ('per-module'): referenced by $MOD_F/$MOD_TARGET, refcount 1
+$MOD_F: post_patch: <0> allocated value 61
+$MOD_F: post_patch: <1> allocated value 62
+$MOD_F: post_patch: <2> allocated value 63
+$MOD_F: patched work function ran
+% echo 1 > $PARAM_DTOR_HOLD
+% rmmod $MOD_TARGET
+livepatch: reverting patch '$MOD_F' on unloading module '$MOD_TARGET'
+livepatch: shadow id 91 ('per-module'): released by $MOD_F/$MOD_TARGET, refcount 0
+$MOD_F: dtor holding
+% echo 1 > $KLP_SYSFS_DIR/$MOD_F/force
+% echo 0 > $PARAM_DTOR_HOLD
+$MOD_F: dtor <2> value 63
+$MOD_F: dtor <1> value 62
+$MOD_F: dtor <0> value 61
+livepatch: shadow id 91 ('per-module'): 3 variables freed
+% echo 0 > $KLP_SYSFS_DIR/$MOD_F/enabled
+livepatch: '$MOD_F': initializing unpatching transition
+livepatch: '$MOD_F': starting unpatching transition
+livepatch: '$MOD_F': completing unpatching transition
+livepatch: '$MOD_F': unpatching complete
+% rmmod $MOD_F"
+
 # - a type whose name holds a newline would forge lines in sysfs: the
 #   patch is refused at enable with -EINVAL
 

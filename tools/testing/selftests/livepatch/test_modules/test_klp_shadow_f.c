@@ -5,5 +5,6 @@
 #define SHADOW_TYPE_ID		0x5b
 #define SHADOW_TYPE_NAME	"per-module"
 #define SHADOW_VALUE		61
+#define SHADOW_DTOR_HOLD
 #include "test_klp_shadow_types.h"
 MODULE_DESCRIPTION("Livepatch test: shadow type of a target module");

@@ -16,6 +16,9 @@
  * SHADOW_EXPLICIT	do not list the type: register it for the object
  *			from pre_patch and unregister it from post_unpatch
  * SHADOW_VALUE		value stored in the first variable (+1 for each next)
+ * SHADOW_DTOR_HOLD	add the parameter dtor_hold: a test writes 1, the
+ *			next destructor call sets it to 2 and waits until
+ *			the test writes 0 (two minutes at most)
  *
  * Every variable is attached to a made-up parent <N> (an address never
  * dereferenced), and logged when it is allocated, found already there, or
@@ -28,6 +31,7 @@
 #include <linux/module.h>
 #include <linux/kernel.h>
 #include <linux/delay.h>
+#include <linux/jiffies.h>
 #include <linux/livepatch.h>
 #include <linux/lockdep.h>
 #include <linux/seq_file.h>
@@ -52,11 +56,40 @@ static int shadow_ctor(void *obj, void *shadow_data, void *ctor_data)
 	return 0;
 }
 
+#ifdef SHADOW_DTOR_HOLD
+static int dtor_hold;
+module_param(dtor_hold, int, 0644);
+MODULE_PARM_DESC(dtor_hold, "1: the next destructor call waits (2) until this is 0");
+
+static void shadow_dtor_hold(void)
+{
+	unsigned long end = jiffies + 120 * HZ;
+
+	if (READ_ONCE(dtor_hold) != 1)
+		return;
+	pr_info("dtor holding\n");
+	WRITE_ONCE(dtor_hold, 2);
+	while (READ_ONCE(dtor_hold) == 2) {
+		if (time_after(jiffies, end)) {
+			pr_info("dtor hold timed out\n");
+			WRITE_ONCE(dtor_hold, 0);
+			return;
+		}
+		msleep(20);
+	}
+}
+#else
+static void shadow_dtor_hold(void)
+{
+}
+#endif
+
 static void shadow_dtor(void *obj, void *shadow_data)
 {
 	might_sleep();
 	lockdep_assert_irqs_enabled();
 	WARN_ON_ONCE(irqs_disabled());
+	shadow_dtor_hold();
 	usleep_range(100, 200);
 	pr_info("dtor <%lu> value %d\n",
 		(unsigned long)obj - SHADOW_PARENT_BASE, *(int *)shadow_data);
