@@ -206,12 +206,14 @@ struct klp_shadow_table {
  * fails: when no larger table can be allocated, chains grow until twice as
  * many variables.
  *
- * While the smallest table is in use through link 0, as from boot until
- * the population first calls for more, klp_shadow_table0_direct lets
- * readers use it without loading klp_shadow_desc, exactly as upstream uses
- * its table: the worker turns it off before it starts a resize from there,
- * and on again once it made the smallest table the one in use through
- * link 0 and no reader walks the previous one.
+ * While the static smallest table is in use, always through link 0, as
+ * from boot until the population first calls for more and again once it
+ * fell back, klp_shadow_table0_direct lets readers use it without loading
+ * klp_shadow_desc, exactly as upstream uses its table: the worker turns it
+ * off before it starts a resize from there, and on again once it made the
+ * static table the one in use and no reader walks the previous one. A
+ * shrink to the smallest size through link 1 goes through a table of that
+ * size allocated for the purpose.
  *
  * klp_shadow_grow_at and klp_shadow_shrink_at are the populations that
  * call for a resize; writers kick the worker through an irq_work, so that
@@ -462,13 +464,17 @@ static void klp_shadow_table_del(struct klp_shadow *shadow)
 	klp_shadow_table_del_at(shadow, bkt, pprev);
 }
 
-/* An empty table of 1 << @shift buckets chained through @link. */
+/*
+ * An empty table of 1 << @shift buckets chained through @link: the static
+ * one for the smallest size through link 0, the only one the direct path
+ * walks.
+ */
 static struct klp_shadow_table *klp_shadow_table_alloc(unsigned int shift,
 						       unsigned int link)
 {
 	struct klp_shadow_table *tbl;
 
-	if (shift == KLP_SHADOW_MIN_SHIFT) {
+	if (shift == KLP_SHADOW_MIN_SHIFT && !link) {
 		/* Not in use since a grace period after the resize that left it. */
 		tbl = &klp_shadow_table0;
 		memset(klp_shadow_buckets0, 0, sizeof(klp_shadow_buckets0));
@@ -476,7 +482,10 @@ static struct klp_shadow_table *klp_shadow_table_alloc(unsigned int shift,
 		tbl = kmalloc(sizeof(*tbl), GFP_KERNEL);
 		if (!tbl)
 			return NULL;
-		/* Page-aligned: this many buckets take 64 KB or more. */
+		/*
+		 * A power-of-two kmalloc is aligned to its size, a larger
+		 * vmalloc to a page: more than KLP_SHADOW_DESC_ALIGN.
+		 */
 		tbl->buckets = kvcalloc(1UL << shift, sizeof(*tbl->buckets),
 					GFP_KERNEL | __GFP_NOWARN);
 		if (!tbl->buckets ||
@@ -531,25 +540,29 @@ static bool klp_shadow_copy_buckets(struct klp_shadow_table *tbl,
 /*
  * Resize the table to the number of variables, as often as that changes
  * while it runs. When no table can be allocated, the next try waits for
- * twice or half as many variables.
+ * twice or half as many variables. A shrink to the smallest size through
+ * link 1 is followed by a copy into the static table through link 0, so
+ * that readers get their direct path back.
  */
 static void klp_shadow_resize_fn(struct work_struct *work)
 {
 	struct klp_shadow_table *tbl, *new;
 	unsigned long flags;
 	unsigned int shift;
-	bool done;
+	bool done, stay;
 
 	for (;;) {
 		spin_lock_irqsave(&klp_shadow_lock, flags);
 		tbl = klp_shadow_table_locked();
 		shift = klp_shadow_wanted_shift(klp_shadow_nelems, tbl->shift);
-		if (shift == tbl->shift)
+		stay = shift == tbl->shift &&
+		       (shift != KLP_SHADOW_MIN_SHIFT || tbl == &klp_shadow_table0);
+		if (stay)
 			klp_shadow_set_limits(shift);
 		spin_unlock_irqrestore(&klp_shadow_lock, flags);
-		if (shift == tbl->shift) {
+		if (stay) {
 			/* No reader walks another table since its resize. */
-			if (tbl == &klp_shadow_table0 && !tbl->link)
+			if (tbl == &klp_shadow_table0)
 				static_branch_enable(&klp_shadow_table0_direct);
 			return;
 		}
@@ -563,6 +576,9 @@ static void klp_shadow_resize_fn(struct work_struct *work)
 			klp_shadow_grow_at = 2 * klp_shadow_nelems;
 			klp_shadow_shrink_at = klp_shadow_nelems / 2;
 			spin_unlock_irqrestore(&klp_shadow_lock, flags);
+			/* Readers never left the smallest table. */
+			if (tbl == &klp_shadow_table0)
+				static_branch_enable(&klp_shadow_table0_direct);
 			return;
 		}
 		klp_shadow_future = new;

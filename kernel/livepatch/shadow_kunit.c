@@ -605,11 +605,67 @@ static void klp_shadow_test_table_resizes(struct kunit *test)
 	}
 	KUNIT_EXPECT_EQ(test, lost, 0UL);
 	KUNIT_EXPECT_EQ(test, kt_table_shift(), KLP_SHADOW_MIN_SHIFT);
-	KUNIT_EXPECT_EQ(test, READ_ONCE(klp_shadow_desc) & ~(KLP_SHADOW_DESC_ALIGN - 1UL),
-			(unsigned long)klp_shadow_buckets0);
-	KUNIT_EXPECT_TRUE(test, kt_direct_path_right());
+	/* The static table, through link 0: the direct path is back. */
+	KUNIT_EXPECT_EQ(test, READ_ONCE(klp_shadow_desc),
+			(unsigned long)klp_shadow_buckets0 + KLP_SHADOW_MIN_SHIFT);
+	KUNIT_EXPECT_TRUE(test, static_key_enabled(&klp_shadow_table0_direct));
 	KUNIT_EXPECT_EQ(test, kt_table_count(), (long)(n + 10));
 	KUNIT_EXPECT_EQ(test, kt_live(id), 10L);
+	klp_shadow_free_all(id, NULL);
+	KUNIT_EXPECT_EQ(test, kt_live(id), -1L);
+}
+
+/* Add or free variables of @id with parents from *@next until @n live in all. */
+static bool kt_population(unsigned long id, unsigned long *next, unsigned long n)
+{
+	while (kt_nelems() < n) {
+		if (!klp_shadow_alloc(kt_parent(*next), id, sizeof(long),
+				      GFP_KERNEL, NULL, NULL))
+			return false;
+		(*next)++;
+	}
+	while (kt_nelems() > n && *next) {
+		(*next)--;
+		klp_shadow_free(kt_parent(*next), id, NULL);
+	}
+	return kt_nelems() == n;
+}
+
+/* Free every variable of an id, as a KUnit action: on failure too. */
+static void kt_free_all_action(void *id)
+{
+	klp_shadow_free_all((unsigned long)id, NULL);
+}
+
+/*
+ * Two resizes up, then down: the table grows to 2^13 buckets through link
+ * 1, to 2^14 through link 0, then shrinks to the smallest size, whose link
+ * would be 1. Readers must get the static table and its direct path back
+ * all the same.
+ */
+static void klp_shadow_test_table_direct_path_back(struct kunit *test)
+{
+	unsigned long id = KT_ID + 31, next = 0;
+	unsigned long base = kt_nelems();
+	/* The population that the smallest table holds at most. */
+	unsigned long small = 1UL << (KLP_SHADOW_MIN_SHIFT - 1);
+
+	KUNIT_ASSERT_EQ(test, kt_table_shift(), KLP_SHADOW_MIN_SHIFT);
+	KUNIT_ASSERT_EQ(test, READ_ONCE(klp_shadow_desc),
+			(unsigned long)klp_shadow_buckets0 + KLP_SHADOW_MIN_SHIFT);
+	KUNIT_ASSERT_LT(test, base, small - 1);
+	KUNIT_ASSERT_EQ(test, kunit_add_action(test, kt_free_all_action, (void *)id), 0);
+	KUNIT_ASSERT_TRUE(test, kt_population(id, &next, small + 1));
+	KUNIT_EXPECT_EQ(test, kt_table_shift(), KLP_SHADOW_MIN_SHIFT + 1);
+	KUNIT_ASSERT_TRUE(test, kt_population(id, &next, 2 * small + 1));
+	KUNIT_EXPECT_EQ(test, kt_table_shift(), KLP_SHADOW_MIN_SHIFT + 2);
+	KUNIT_EXPECT_FALSE(test, static_key_enabled(&klp_shadow_table0_direct));
+	KUNIT_ASSERT_TRUE(test, kt_population(id, &next, small - 1));
+	KUNIT_EXPECT_EQ(test, kt_table_shift(), KLP_SHADOW_MIN_SHIFT);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(klp_shadow_desc),
+			(unsigned long)klp_shadow_buckets0 + KLP_SHADOW_MIN_SHIFT);
+	KUNIT_EXPECT_TRUE(test, static_key_enabled(&klp_shadow_table0_direct));
+	KUNIT_EXPECT_EQ(test, kt_table_count(), (long)(small - 1));
 	klp_shadow_free_all(id, NULL);
 	KUNIT_EXPECT_EQ(test, kt_live(id), -1L);
 }
@@ -900,6 +956,7 @@ static struct kunit_case klp_shadow_test_cases[] = {
 	KUNIT_CASE(klp_shadow_test_ctor_failure_adds_nothing),
 	KUNIT_CASE(klp_shadow_test_table_policy),
 	KUNIT_CASE(klp_shadow_test_table_resizes),
+	KUNIT_CASE(klp_shadow_test_table_direct_path_back),
 	KUNIT_CASE(klp_shadow_test_release_collects_all),
 	KUNIT_CASE(klp_shadow_test_release_event_one_grace_period),
 	KUNIT_CASE(klp_shadow_test_deferred_release),
