@@ -12,8 +12,9 @@
 #   faults  the fail-nth sweep (tests/bats/debug/failslab.bats), then the
 #           stress (tests/bats/debug/stress.bats)
 #
-# Measured with both at once on 2 cores: tests about 1430 s, the sweep
-# about 270 s and the stress about 460 s.
+# Measured with both at once on 2 cores: the sweep about 170 s and the
+# stress about 540 s with two vCPUs per guest; the tests part took about
+# 1430 s when the guests still ran on one.
 #
 # Each part first has kmemleak forget what boot left and ends with
 # kmemleak scans that must find no leak. Prints TAP, each line of a part
