@@ -18,6 +18,7 @@ else
 	echo "# clocksource: $clock, not tsc: no usable clock for the figures of this run"
 fi
 
+echo "# up $(cut -d ' ' -f 1 /proc/uptime) s after boot, KUnit included"
 echo "# == KUnit suites run at boot =="
 "$top/tests/kunit/report.sh" klp_shadow || rc=1
 

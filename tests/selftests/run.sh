@@ -13,6 +13,8 @@
 # that tests/expected-skips does not list.
 # The output of a failing test follows its TAP line as "# " diagnostics; of
 # a passing test, only the lines it prints as "# " diagnostics (figures).
+# Each test's TAP lines end with "# test-NAME.sh took N s", which is what
+# the debug stage's two VMs are balanced by.
 
 set -uo pipefail
 
@@ -30,6 +32,7 @@ trap 'rm -f "$log"' EXIT
 n=0 failed=0 reason=""
 for t in "${tests[@]}"; do
 	n=$((n + 1))
+	start=$SECONDS
 	(cd "$dir" && bash "./$t") > "$log" 2>&1
 	rc=$?
 	reason=$(sed -n 's/^SKIP: //p' "$log" | head -n 1)
@@ -45,5 +48,6 @@ for t in "${tests[@]}"; do
 		sed 's/^/# /' "$log"
 		failed=$((failed + 1))
 	fi
+	echo "# $t took $((SECONDS - start)) s"
 done
 [ $failed -eq 0 ]
