@@ -43,32 +43,31 @@
 #include <linux/log2.h>
 #include <linux/mutex.h>
 #include <linux/sched.h>
-#include <linux/seq_file.h>
 #include <linux/slab.h>
-#include <linux/sort.h>
 #include <linux/spinlock.h>
 #include <linux/string.h>
 #include <linux/sysfs.h>
 #include <linux/workqueue.h>
+#include <kunit/visibility.h>
 #include "core.h"
 #include "shadow.h"
 
 /* Variables unlinked per klp_shadow_lock section during a collection. */
 #define KLP_SHADOW_BATCH	32
 
-/* Buckets of the smallest and the largest variables' hash table. */
-#define KLP_SHADOW_MIN_SHIFT	12
+/* Buckets of the largest variables' hash table. */
 #define KLP_SHADOW_MAX_SHIFT	26
 
 /* Buckets, and variables, copied per klp_shadow_lock section by a resize. */
 #define KLP_SHADOW_RESIZE_BATCH	64
 #define KLP_SHADOW_RESIZE_ENTRIES 256
 
-/* "<patch>/<object>": two module names and a slash. */
-#define KLP_SHADOW_OWNER_LEN	(2 * MODULE_NAME_LEN)
-
-/* Holders of one id: as many as sysfs "owners" can show, one per line. */
-#define KLP_SHADOW_MAX_OWNERS	(PAGE_SIZE / KLP_SHADOW_OWNER_LEN)
+/*
+ * klp_shadow_lock (IRQ-safe) protects the variables' tables and the links
+ * of every variable, klp_shadow_ids, and every field of struct
+ * klp_shadow_id. Readers of either hash table use RCU only.
+ */
+DEFINE_SPINLOCK(klp_shadow_lock);
 
 /*
  * klp_shadow_mutex serializes reference changes and collections: it is
@@ -78,14 +77,7 @@
  * destructors run. Destructors must not register or unregister types, nor
  * load or unload modules: the core collects at module load and unload.
  */
-static DEFINE_MUTEX(klp_shadow_mutex);
-
-/*
- * klp_shadow_lock (IRQ-safe) protects the variables' tables and the links
- * of every variable, klp_shadow_ids, and every field of struct
- * klp_shadow_id. Readers of either hash table use RCU only.
- */
-static DEFINE_SPINLOCK(klp_shadow_lock);
+DEFINE_MUTEX(klp_shadow_mutex);
 
 /**
  * struct klp_shadow - shadow variable structure
@@ -108,49 +100,6 @@ struct klp_shadow {
 	};
 	size_t size;
 	char data[];
-};
-
-/**
- * struct klp_shadow_id - the registry's record of one id
- * @node:	klp_shadow_ids node
- * @id:		data identifier
- * @name:	name of the referencing types, or NULL
- * @refcount:	references held on @id
- * @collecting:	collections in progress; they keep the record alive
- * @nr_owners:	entries in @owners
- * @owners:	struct klp_shadow_owner of each reference, sorted by name
- * @vars:	the live variables with @id made through a type
- * @untyped:	the live variables with @id made with the id-based API
- * @live:	number of entries in @vars and @untyped
- * @bytes:	sum of their data sizes
- * @dead:	variables unlinked by a collection, waiting for their dtor
- * @dtor:	the destructor of the collection in progress
- * @collect_node: node in the list of records one release event collects
- * @rcu_head:	RCU is used to safely free this structure
- *
- * All fields are written under klp_shadow_lock; @refcount, @owners and
- * @name change only with klp_shadow_mutex held too. @refcount, @live and
- * @bytes may be read without a lock, @name with klp_shadow_mutex and RCU.
- * @dead, @dtor and @collect_node belong to the holder of klp_shadow_mutex
- * while @collecting counts it. A record goes when it holds no reference,
- * no variable and no collection.
- */
-struct klp_shadow_id {
-	struct hlist_node node;
-	unsigned long id;
-	char *name;
-	unsigned int refcount;
-	unsigned int collecting;
-	unsigned int nr_owners;
-	struct list_head owners;
-	struct list_head vars;
-	struct list_head untyped;
-	unsigned long live;
-	unsigned long bytes;
-	struct list_head dead;
-	klp_shadow_dtor_t dtor;
-	struct list_head collect_node;
-	struct rcu_head rcu_head;
 };
 
 /**
@@ -253,7 +202,7 @@ static void klp_shadow_resize_irq(struct irq_work *work)
 
 static DEFINE_IRQ_WORK(klp_shadow_resize_irq_work, klp_shadow_resize_irq);
 
-static DEFINE_HASHTABLE(klp_shadow_ids, 6);
+DEFINE_HASHTABLE(klp_shadow_ids, KLP_SHADOW_IDS_BITS);
 
 /*
  * The bucket of a variable: like upstream's, by its parent alone, so that
@@ -370,7 +319,8 @@ static void klp_shadow_unlink_from(struct klp_shadow_table *tbl,
  * two buckets per variable, rounded up, within KLP_SHADOW_MIN_SHIFT and
  * KLP_SHADOW_MAX_SHIFT.
  */
-static unsigned int klp_shadow_wanted_shift(unsigned long n, unsigned int shift)
+VISIBLE_IF_KUNIT unsigned int klp_shadow_wanted_shift(unsigned long n,
+						      unsigned int shift)
 {
 	if (n <= (1UL << shift) / 2 && (n >= (1UL << shift) / 8 ||
 					shift == KLP_SHADOW_MIN_SHIFT))
@@ -672,9 +622,9 @@ static void klp_shadow_id_put(struct klp_shadow_id *rec)
 	call_rcu(&rec->rcu_head, klp_shadow_id_free_rcu);
 }
 
-#ifdef CONFIG_LIVEPATCH_SHADOW_KUNIT_TEST
+#if IS_ENABLED(CONFIG_LIVEPATCH_SHADOW_KUNIT_TEST)
 /* Grace periods waited for by collections, counted for the KUnit tests. */
-static unsigned int klp_shadow_test_grace_periods;
+unsigned int klp_shadow_test_grace_periods;
 #endif
 
 /* Take @shadow, unlinked from the table, off its record @rec. */
@@ -968,7 +918,7 @@ EXPORT_SYMBOL_GPL(klp_shadow_free_all);
  * since tasks may still run their old code (the core never frees their
  * modules either). Protected by klp_shadow_mutex.
  */
-static LIST_HEAD(klp_shadow_kept);
+LIST_HEAD(klp_shadow_kept);
 
 /*
  * Unlink every variable of @rec made through a type onto @rec->dead, in
@@ -1033,8 +983,8 @@ static LIST_HEAD(klp_shadow_deferred);
  *
  * Return: the number of variables freed.
  */
-static unsigned long klp_shadow_collection_end(struct list_head *collection,
-					       bool report)
+VISIBLE_IF_KUNIT unsigned long
+klp_shadow_collection_end(struct list_head *collection, bool report)
 {
 	struct klp_shadow_id *rec, *tmp_rec;
 	struct klp_shadow *shadow, *tmp;
@@ -1046,7 +996,7 @@ static unsigned long klp_shadow_collection_end(struct list_head *collection,
 	if (list_empty(collection))
 		return 0;
 	synchronize_rcu();
-#ifdef CONFIG_LIVEPATCH_SHADOW_KUNIT_TEST
+#if IS_ENABLED(CONFIG_LIVEPATCH_SHADOW_KUNIT_TEST)
 	klp_shadow_test_grace_periods++;
 #endif
 
@@ -1084,7 +1034,7 @@ static unsigned long klp_shadow_collection_end(struct list_head *collection,
  *
  * Return: true if @name is valid.
  */
-static bool klp_shadow_name_valid(const char *name)
+VISIBLE_IF_KUNIT bool klp_shadow_name_valid(const char *name)
 {
 	size_t len;
 
@@ -1151,7 +1101,7 @@ static void klp_shadow_owner_add(struct klp_shadow_id *rec,
  * The reference on @id in the holder's list @refs, held by @owner if it
  * is not NULL. The caller holds klp_shadow_mutex.
  */
-static struct klp_shadow_owner *
+VISIBLE_IF_KUNIT struct klp_shadow_owner *
 klp_shadow_find_ref(struct list_head *refs, unsigned long id, const char *owner)
 {
 	struct klp_shadow_owner *own;
@@ -1175,8 +1125,9 @@ klp_shadow_find_ref(struct list_head *refs, unsigned long id, const char *owner)
  * the id's; -EEXIST if @owner holds a reference on the id already;
  * -ENOSPC if the id has KLP_SHADOW_MAX_OWNERS holders; -ENOMEM.
  */
-static int klp_shadow_ref(struct list_head *refs, struct klp_shadow_type *type,
-			  const char *owner, bool registered)
+VISIBLE_IF_KUNIT int klp_shadow_ref(struct list_head *refs,
+				    struct klp_shadow_type *type,
+				    const char *owner, bool registered)
 {
 	struct klp_shadow_id *rec, *new_rec;
 	struct klp_shadow_owner *own;
@@ -1288,8 +1239,8 @@ static bool klp_shadow_take_back(struct list_head *refs,
  * ends the collection with klp_shadow_collection_end(), or hands it to
  * klp_shadow_release_finish() through klp_shadow_deferred.
  */
-static void klp_shadow_unref(struct klp_shadow_owner *own,
-			     struct list_head *collection)
+VISIBLE_IF_KUNIT void klp_shadow_unref(struct klp_shadow_owner *own,
+				       struct list_head *collection)
 {
 	struct klp_shadow_type *type = own->type;
 	struct klp_shadow_id *rec;
@@ -1849,8 +1800,9 @@ bool klp_shadow_release_pending(void)
  * Costs one lookup in the table of ids, whatever the number of variables.
  *
  * Context: Any context.
+ * Return: true if the registry knows @id.
  */
-void klp_shadow_id_stat(unsigned long id, struct klp_shadow_stat *stat)
+bool klp_shadow_id_stat(unsigned long id, struct klp_shadow_stat *stat)
 {
 	struct klp_shadow_id *rec;
 
@@ -1863,6 +1815,7 @@ void klp_shadow_id_stat(unsigned long id, struct klp_shadow_stat *stat)
 		stat->bytes = READ_ONCE(rec->bytes);
 	}
 	rcu_read_unlock();
+	return rec;
 }
 
 /**
@@ -1959,122 +1912,20 @@ void klp_shadow_debug_unregister(struct klp_shadow_type *type, const char *owner
 }
 EXPORT_SYMBOL_GPL(klp_shadow_debug_unregister);
 
-static int klp_shadow_id_cmp(const void *a, const void *b)
-{
-	const struct klp_shadow_id *ra = *(const struct klp_shadow_id **)a;
-	const struct klp_shadow_id *rb = *(const struct klp_shadow_id **)b;
-
-	if (ra->id == rb->id)
-		return 0;
-	return ra->id < rb->id ? -1 : 1;
-}
-
-/*
- * Fill @recs with up to @max records of the registry, sorted by id; with
- * @orphans, only those that hold variables but no reference. The caller
- * holds rcu_read_lock() for as long as it uses them.
- *
- * Return: how many records there are, which may exceed @max.
- */
-static unsigned int klp_shadow_id_snapshot(struct klp_shadow_id **recs,
-					   unsigned int max, bool orphans)
-{
-	struct klp_shadow_id *rec;
-	unsigned int bkt, n = 0;
-
-	hash_for_each_rcu(klp_shadow_ids, bkt, rec, node) {
-		if (orphans && (READ_ONCE(rec->refcount) || !READ_ONCE(rec->live)))
-			continue;
-		if (n < max)
-			recs[n] = rec;
-		n++;
-	}
-	if (n <= max)
-		sort(recs, n, sizeof(*recs), klp_shadow_id_cmp, NULL);
-	return n;
-}
-
-/*
- * Run @fn on a sorted snapshot of the registry's records, under
- * rcu_read_lock(), growing the snapshot until every record fits. The
- * caller holds klp_shadow_mutex, which keeps the names stable.
- */
-static int klp_shadow_walk(bool orphans, void *data,
-			   void (*fn)(struct klp_shadow_id **recs, unsigned int n, void *data))
-{
-	struct klp_shadow_id **recs = NULL;
-	unsigned int n, max = 0;
-
-	lockdep_assert_held(&klp_shadow_mutex);
-
-	for (;;) {
-		rcu_read_lock();
-		n = klp_shadow_id_snapshot(recs, max, orphans);
-		if (n <= max) {
-			fn(recs, n, data);
-			rcu_read_unlock();
-			break;
-		}
-		rcu_read_unlock();
-		kfree(recs);
-		max = n + 16;
-		recs = kmalloc_array(max, sizeof(*recs), GFP_KERNEL);
-		if (!recs)
-			return -ENOMEM;
-	}
-	kfree(recs);
-	return 0;
-}
-
-static void klp_shadow_types_print(struct klp_shadow_id **recs,
-				   unsigned int n, void *data)
-{
-	struct seq_file *m = data;
-	unsigned int i;
-
-	seq_puts(m, "id name refcount live bytes\n");
-	for (i = 0; i < n; i++) {
-		seq_printf(m, "%lu ", recs[i]->id);
-		if (recs[i]->name && *recs[i]->name)
-			seq_escape(m, recs[i]->name, " \t\n\\");
-		else
-			seq_putc(m, '-');
-		seq_printf(m, " %u %lu %lu\n", READ_ONCE(recs[i]->refcount),
-			   READ_ONCE(recs[i]->live), READ_ONCE(recs[i]->bytes));
-	}
-}
-
 /**
- * klp_shadow_print_types() - print every id the registry knows
- * @m:		the seq_file of the debugfs "types" file
+ * klp_shadow_gc_one() - collect the variables of an id now
+ * @id:		data identifier
+ * @orphan:	only if no reference is held on @id
  *
- * Prints a header, then one line per id, sorted: id, name ("-" if none;
- * white space and backslashes escaped in octal), refcount, live variables
- * and their bytes.
+ * For the debugfs "gc" knob: collects every variable of @id, those made
+ * through a type through the destructor of a type that references it, if
+ * any, those of the id-based API without a destructor.
  *
- * Context: Process context; takes klp_shadow_mutex; may sleep.
- * Return: 0, -EINTR or -ENOMEM.
- */
-int klp_shadow_print_types(struct seq_file *m)
-{
-	int ret;
-
-	if (mutex_lock_interruptible(&klp_shadow_mutex))
-		return -EINTR;
-	ret = klp_shadow_walk(false, m, klp_shadow_types_print);
-	mutex_unlock(&klp_shadow_mutex);
-	return ret;
-}
-
-/*
- * Collect every variable of @id now: those made through a type through the
- * destructor of a type that references it, if any; those of the id-based
- * API without a destructor. The caller holds klp_shadow_mutex.
- *
+ * Context: Process context, klp_shadow_mutex held; may sleep.
  * Return: the number of variables freed, -ENOENT if the registry does not
  * know @id, or -EBUSY if @orphan is set and the id holds a reference.
  */
-static long klp_shadow_gc_one(unsigned long id, bool orphan)
+long klp_shadow_gc_one(unsigned long id, bool orphan)
 {
 	klp_shadow_dtor_t dtor = NULL;
 	struct klp_shadow *shadow, *tmp;
@@ -2126,86 +1977,67 @@ static long klp_shadow_gc_one(unsigned long id, bool orphan)
 	return n;
 }
 
-/**
- * klp_shadow_gc_id() - collect the variables of an id, referenced or not
- * @id:		data identifier
- *
- * A fault injection knob: frees every variable with @id, once no reader
- * can see them, even while livepatches still use them; those made through
- * a type through the destructor of a type that references the id (none if
- * no type does), those of the id-based API without a destructor.
- *
- * Context: Process context; takes klp_shadow_mutex; may sleep.
- * Return: the number of variables freed, -EINVAL if the registry does not
- * know @id, or -EINTR.
- */
-long klp_shadow_gc_id(unsigned long id)
-{
-	long ret;
-
-	if (mutex_lock_interruptible(&klp_shadow_mutex))
-		return -EINTR;
-	ret = klp_shadow_gc_one(id, false);
-	mutex_unlock(&klp_shadow_mutex);
-	return ret == -ENOENT ? -EINVAL : ret;
-}
-
-struct klp_shadow_orphans {
-	unsigned long *ids;
-	unsigned int nr;
-};
-
-static void klp_shadow_orphans_copy(struct klp_shadow_id **recs,
-				    unsigned int n, void *data)
-{
-	struct klp_shadow_orphans *orphans = data;
-	unsigned int i;
-
-	orphans->ids = kmalloc_array(n, sizeof(*orphans->ids), GFP_ATOMIC);
-	if (!orphans->ids)
-		return;
-	for (i = 0; i < n; i++)
-		orphans->ids[i] = recs[i]->id;
-	orphans->nr = n;
-}
-
-/**
- * klp_shadow_gc_orphans() - collect the variables nobody references
- *
- * Frees every variable whose id holds no reference (ids used only through
- * the id-based API, for instance), without a destructor, since no type
- * provides one.
- *
- * Context: Process context; takes klp_shadow_mutex; may sleep.
- * Return: the number of variables freed, -EINTR or -ENOMEM.
- */
-long klp_shadow_gc_orphans(void)
-{
-	struct klp_shadow_orphans orphans = { };
-	unsigned long total = 0;
-	unsigned int i;
-	long n;
-	int ret;
-
-	if (mutex_lock_interruptible(&klp_shadow_mutex))
-		return -EINTR;
-	ret = klp_shadow_walk(true, &orphans, klp_shadow_orphans_copy);
-	if (!ret && !orphans.ids)
-		ret = -ENOMEM;
-	for (i = 0; !ret && i < orphans.nr; i++) {
-		n = klp_shadow_gc_one(orphans.ids[i], true);
-		if (n > 0)
-			total += n;
-	}
-	mutex_unlock(&klp_shadow_mutex);
-	kfree(orphans.ids);
-	if (ret)
-		return ret;
-	pr_info("gc: %lu orphan variables freed\n", total);
-	return total;
-}
 #endif /* CONFIG_LIVEPATCH_SHADOW_DEBUG */
 
-#ifdef CONFIG_LIVEPATCH_SHADOW_KUNIT_TEST
-#include "shadow_kunit.c"
-#endif
+#if IS_ENABLED(CONFIG_LIVEPATCH_SHADOW_KUNIT_TEST)
+/* What shadow_kunit.c checks of the variables' table. */
+
+/* The variables in the table. */
+unsigned long klp_shadow_test_nelems(void)
+{
+	unsigned long flags, n;
+
+	spin_lock_irqsave(&klp_shadow_lock, flags);
+	n = klp_shadow_nelems;
+	spin_unlock_irqrestore(&klp_shadow_lock, flags);
+	return n;
+}
+
+/* The shift of the table readers use, once no resize is pending. */
+unsigned int klp_shadow_test_table_shift(void)
+{
+	irq_work_sync(&klp_shadow_resize_irq_work);
+	flush_work(&klp_shadow_resize_work);
+	return READ_ONCE(klp_shadow_desc) & KLP_SHADOW_DESC_SHIFT_MASK;
+}
+
+/* Readers use the static table, through link 0. */
+bool klp_shadow_test_table_static(void)
+{
+	return READ_ONCE(klp_shadow_desc) ==
+	       (unsigned long)klp_shadow_buckets0 + KLP_SHADOW_MIN_SHIFT;
+}
+
+/* Readers take the static table's direct path. */
+bool klp_shadow_test_table_direct(void)
+{
+	return static_key_enabled(&klp_shadow_table0_direct);
+}
+
+/*
+ * Walk the table readers use: each variable must sit in its own bucket,
+ * once. Return how many there are, or -1 on a misplaced one.
+ */
+long klp_shadow_test_table_count(void)
+{
+	struct klp_shadow_table *tbl;
+	struct klp_shadow *shadow;
+	unsigned long flags, bkt;
+	long n = 0;
+
+	spin_lock_irqsave(&klp_shadow_lock, flags);
+	tbl = klp_shadow_table_locked();
+	for (bkt = 0; bkt < 1UL << tbl->shift && n >= 0; bkt++) {
+		shadow = klp_shadow_deref(tbl->buckets[bkt]);
+		for (; shadow && n >= 0; shadow = klp_shadow_deref(shadow->next[tbl->link])) {
+			if (klp_shadow_hash(shadow->obj, tbl->shift) != bkt ||
+			    klp_shadow_lookup(shadow->obj, shadow->id) != shadow)
+				n = -1;
+			else
+				n++;
+		}
+	}
+	spin_unlock_irqrestore(&klp_shadow_lock, flags);
+	return n;
+}
+#endif /* CONFIG_LIVEPATCH_SHADOW_KUNIT_TEST */

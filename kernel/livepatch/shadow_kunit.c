@@ -1,11 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * KUnit tests for the shadow variable registry. Included at the end of
- * shadow.c when CONFIG_LIVEPATCH_SHADOW_KUNIT_TEST is set, so that they can
- * look at the records directly. Ids 0x4b550000 and up belong to these tests.
+ * KUnit tests for the shadow variable registry. They reach its internals
+ * through shadow.h: what shadow.c makes visible to KUnit, and the test
+ * hooks it builds with CONFIG_LIVEPATCH_SHADOW_KUNIT_TEST. Ids 0x4b550000
+ * and up belong to these tests.
  */
 
 #include <kunit/test.h>
+#include <linux/irqflags.h>
+#include <linux/livepatch.h>
+#include <linux/lockdep.h>
+#include <linux/mutex.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include "core.h"
+#include "shadow.h"
 
 #define KT_ID		0x4b550000UL
 #define KT_OWNER_A	"kunit_a/vmlinux"
@@ -72,29 +81,17 @@ static void *kt_parent(unsigned long i)
 /* Live count of @id, or -1 if the registry has no record of it. */
 static long kt_live(unsigned long id)
 {
-	struct klp_shadow_id *rec;
-	long live = -1;
+	struct klp_shadow_stat stat;
 
-	rcu_read_lock();
-	rec = klp_shadow_id_find(id);
-	if (rec)
-		live = READ_ONCE(rec->live);
-	rcu_read_unlock();
-	return live;
+	return klp_shadow_id_stat(id, &stat) ? stat.live : -1;
 }
 
 static unsigned int kt_refcount(unsigned long id)
 {
-	struct klp_shadow_id *rec;
-	unsigned long flags;
-	unsigned int ref = 0;
+	struct klp_shadow_stat stat;
 
-	spin_lock_irqsave(&klp_shadow_lock, flags);
-	rec = klp_shadow_id_find(id);
-	if (rec)
-		ref = rec->refcount;
-	spin_unlock_irqrestore(&klp_shadow_lock, flags);
-	return ref;
+	klp_shadow_id_stat(id, &stat);
+	return stat.refcount;
 }
 
 static int kt_init(struct kunit *test)
@@ -109,6 +106,7 @@ static int kt_init(struct kunit *test)
 static void klp_shadow_test_id_api_counts(struct kunit *test)
 {
 	unsigned long id = KT_ID + 1;
+	struct klp_shadow_stat stat;
 	void *data;
 
 	data = klp_shadow_alloc(kt_parent(1), id, 24, GFP_KERNEL, NULL, NULL);
@@ -121,10 +119,9 @@ static void klp_shadow_test_id_api_counts(struct kunit *test)
 			    data);
 	KUNIT_ASSERT_NOT_NULL(test, klp_shadow_alloc(kt_parent(2), id, 8,
 						     GFP_KERNEL, NULL, NULL));
-	KUNIT_EXPECT_EQ(test, kt_live(id), 2);
-	rcu_read_lock();
-	KUNIT_EXPECT_EQ(test, klp_shadow_id_find(id)->bytes, 32UL);
-	rcu_read_unlock();
+	KUNIT_EXPECT_TRUE(test, klp_shadow_id_stat(id, &stat));
+	KUNIT_EXPECT_EQ(test, stat.live, 2UL);
+	KUNIT_EXPECT_EQ(test, stat.bytes, 32UL);
 
 	klp_shadow_free(kt_parent(1), id, kt_dtor);
 	KUNIT_EXPECT_EQ(test, kt_dtor_calls, 1);
@@ -140,10 +137,9 @@ static void klp_shadow_test_refcount_and_owners(struct kunit *test)
 {
 	struct klp_shadow_type a = { .id = KT_ID + 2, .name = "kt" };
 	struct klp_shadow_type b = { .id = KT_ID + 2, .name = "kt" };
-	struct klp_shadow_owner *own;
-	struct klp_shadow_id *rec;
-	const char *names[2];
-	int i = 0;
+	char *buf = kunit_kzalloc(test, PAGE_SIZE, GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, buf);
 
 	KUNIT_ASSERT_EQ(test, kt_register(&b, KT_OWNER_B), 0);
 	KUNIT_ASSERT_EQ(test, kt_register(&a, KT_OWNER_A), 0);
@@ -151,15 +147,9 @@ static void klp_shadow_test_refcount_and_owners(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, a.nr_refs, 1U);
 	KUNIT_EXPECT_EQ(test, b.nr_refs, 1U);
 
-	mutex_lock(&klp_shadow_mutex);
-	rec = klp_shadow_id_find(a.id);
-	list_for_each_entry(own, &rec->owners, node)
-		if (i < 2)
-			names[i++] = own->name;
-	mutex_unlock(&klp_shadow_mutex);
-	KUNIT_ASSERT_EQ(test, i, 2);
-	KUNIT_EXPECT_STREQ(test, names[0], KT_OWNER_A);
-	KUNIT_EXPECT_STREQ(test, names[1], KT_OWNER_B);
+	/* Sorted by name, whatever the order they came in. */
+	KUNIT_EXPECT_GT(test, klp_shadow_id_owners(a.id, buf), 0);
+	KUNIT_EXPECT_STREQ(test, buf, KT_OWNER_A "\n" KT_OWNER_B "\n");
 
 	kt_unregister(&b, KT_OWNER_B);
 	KUNIT_EXPECT_EQ(test, kt_refcount(a.id), 1U);
@@ -458,16 +448,6 @@ static int kt_ctor_fails(void *obj, void *shadow_data, void *ctor_data)
 	return -ENOMEM;
 }
 
-static unsigned long kt_nelems(void)
-{
-	unsigned long flags, n;
-
-	spin_lock_irqsave(&klp_shadow_lock, flags);
-	n = klp_shadow_nelems;
-	spin_unlock_irqrestore(&klp_shadow_lock, flags);
-	return n;
-}
-
 /* A ctor that fails adds nothing: no variable, no record, no dtor. */
 static void klp_shadow_test_ctor_failure_adds_nothing(struct kunit *test)
 {
@@ -475,7 +455,7 @@ static void klp_shadow_test_ctor_failure_adds_nothing(struct kunit *test)
 		.id = KT_ID + 18, .name = "fails", .ctor = kt_ctor_fails,
 		.dtor = kt_dtor,
 	};
-	unsigned long nelems = kt_nelems();
+	unsigned long nelems = klp_shadow_test_nelems();
 
 	kt_ctor_fails_calls = 0;
 	KUNIT_EXPECT_NULL(test, klp_shadow_alloc(kt_parent(1), KT_ID + 21, 8,
@@ -489,19 +469,11 @@ static void klp_shadow_test_ctor_failure_adds_nothing(struct kunit *test)
 							     GFP_KERNEL, NULL));
 	KUNIT_EXPECT_EQ(test, kt_ctor_fails_calls, 3);
 	KUNIT_EXPECT_EQ(test, kt_live(t.id), 0L);
-	KUNIT_EXPECT_EQ(test, kt_nelems(), nelems);
+	KUNIT_EXPECT_EQ(test, klp_shadow_test_nelems(), nelems);
 	KUNIT_EXPECT_NULL(test, klp_shadow_get(kt_parent(1), t.id));
 	kt_unregister(&t, KT_OWNER_A);
 	KUNIT_EXPECT_EQ(test, kt_dtor_calls, 0);
 	KUNIT_EXPECT_EQ(test, kt_live(t.id), -1L);
-}
-
-/* The shift of the table readers use, once no resize is pending. */
-static unsigned int kt_table_shift(void)
-{
-	irq_work_sync(&klp_shadow_resize_irq_work);
-	flush_work(&klp_shadow_resize_work);
-	return READ_ONCE(klp_shadow_desc) & KLP_SHADOW_DESC_SHIFT_MASK;
 }
 
 /*
@@ -510,36 +482,7 @@ static unsigned int kt_table_shift(void)
  */
 static bool kt_direct_path_right(void)
 {
-	return static_key_enabled(&klp_shadow_table0_direct) ==
-	       (READ_ONCE(klp_shadow_desc) == (unsigned long)klp_shadow_buckets0 +
-					      KLP_SHADOW_MIN_SHIFT);
-}
-
-/*
- * Walk the table readers use: each variable must sit in its own bucket,
- * once. Return how many there are, or -1 on a misplaced one.
- */
-static long kt_table_count(void)
-{
-	struct klp_shadow_table *tbl;
-	struct klp_shadow *shadow;
-	unsigned long flags, bkt;
-	long n = 0;
-
-	spin_lock_irqsave(&klp_shadow_lock, flags);
-	tbl = klp_shadow_table_locked();
-	for (bkt = 0; bkt < 1UL << tbl->shift && n >= 0; bkt++) {
-		shadow = klp_shadow_deref(tbl->buckets[bkt]);
-		for (; shadow && n >= 0; shadow = klp_shadow_deref(shadow->next[tbl->link])) {
-			if (klp_shadow_hash(shadow->obj, tbl->shift) != bkt ||
-			    klp_shadow_lookup(shadow->obj, shadow->id) != shadow)
-				n = -1;
-			else
-				n++;
-		}
-	}
-	spin_unlock_irqrestore(&klp_shadow_lock, flags);
-	return n;
+	return klp_shadow_test_table_direct() == klp_shadow_test_table_static();
 }
 
 /* When the table grows and shrinks, and to what. */
@@ -566,8 +509,8 @@ static void klp_shadow_test_table_policy(struct kunit *test)
  */
 static void klp_shadow_test_table_resizes(struct kunit *test)
 {
-	unsigned long id = KT_ID + 30, i, lost = 0, n = kt_nelems();
-	unsigned int shift = kt_table_shift();
+	unsigned long id = KT_ID + 30, i, lost = 0, n = klp_shadow_test_nelems();
+	unsigned int shift = klp_shadow_test_table_shift();
 
 	KUNIT_ASSERT_EQ(test, shift, klp_shadow_wanted_shift(n, shift));
 	KUNIT_EXPECT_TRUE(test, kt_direct_path_right());
@@ -582,12 +525,12 @@ static void klp_shadow_test_table_resizes(struct kunit *test)
 	}
 	KUNIT_EXPECT_EQ(test, i, (unsigned long)KT_RESIZE_VARS);
 	KUNIT_EXPECT_EQ(test, lost, 0UL);
-	shift = kt_table_shift();
+	shift = klp_shadow_test_table_shift();
 	/* Grown to two buckets per variable: 2^16 for the 20000. */
 	KUNIT_EXPECT_EQ(test, shift, klp_shadow_wanted_shift(n + i, shift));
 	KUNIT_EXPECT_GE(test, shift, 16U);
-	KUNIT_EXPECT_FALSE(test, static_key_enabled(&klp_shadow_table0_direct));
-	KUNIT_EXPECT_EQ(test, kt_table_count(), (long)(n + i));
+	KUNIT_EXPECT_FALSE(test, klp_shadow_test_table_direct());
+	KUNIT_EXPECT_EQ(test, klp_shadow_test_table_count(), (long)(n + i));
 	for (i = 0; i < KT_RESIZE_VARS; i++) {
 		unsigned long *data = klp_shadow_get(kt_parent(i), id);
 
@@ -604,12 +547,11 @@ static void klp_shadow_test_table_resizes(struct kunit *test)
 			cond_resched();
 	}
 	KUNIT_EXPECT_EQ(test, lost, 0UL);
-	KUNIT_EXPECT_EQ(test, kt_table_shift(), KLP_SHADOW_MIN_SHIFT);
+	KUNIT_EXPECT_EQ(test, klp_shadow_test_table_shift(), KLP_SHADOW_MIN_SHIFT);
 	/* The static table, through link 0: the direct path is back. */
-	KUNIT_EXPECT_EQ(test, READ_ONCE(klp_shadow_desc),
-			(unsigned long)klp_shadow_buckets0 + KLP_SHADOW_MIN_SHIFT);
-	KUNIT_EXPECT_TRUE(test, static_key_enabled(&klp_shadow_table0_direct));
-	KUNIT_EXPECT_EQ(test, kt_table_count(), (long)(n + 10));
+	KUNIT_EXPECT_TRUE(test, klp_shadow_test_table_static());
+	KUNIT_EXPECT_TRUE(test, klp_shadow_test_table_direct());
+	KUNIT_EXPECT_EQ(test, klp_shadow_test_table_count(), (long)(n + 10));
 	KUNIT_EXPECT_EQ(test, kt_live(id), 10L);
 	klp_shadow_free_all(id, NULL);
 	KUNIT_EXPECT_EQ(test, kt_live(id), -1L);
@@ -618,17 +560,17 @@ static void klp_shadow_test_table_resizes(struct kunit *test)
 /* Add or free variables of @id with parents from *@next until @n live in all. */
 static bool kt_population(unsigned long id, unsigned long *next, unsigned long n)
 {
-	while (kt_nelems() < n) {
+	while (klp_shadow_test_nelems() < n) {
 		if (!klp_shadow_alloc(kt_parent(*next), id, sizeof(long),
 				      GFP_KERNEL, NULL, NULL))
 			return false;
 		(*next)++;
 	}
-	while (kt_nelems() > n && *next) {
+	while (klp_shadow_test_nelems() > n && *next) {
 		(*next)--;
 		klp_shadow_free(kt_parent(*next), id, NULL);
 	}
-	return kt_nelems() == n;
+	return klp_shadow_test_nelems() == n;
 }
 
 /* Free every variable of an id, as a KUnit action: on failure too. */
@@ -646,26 +588,24 @@ static void kt_free_all_action(void *id)
 static void klp_shadow_test_table_direct_path_back(struct kunit *test)
 {
 	unsigned long id = KT_ID + 31, next = 0;
-	unsigned long base = kt_nelems();
+	unsigned long base = klp_shadow_test_nelems();
 	/* The population that the smallest table holds at most. */
 	unsigned long small = 1UL << (KLP_SHADOW_MIN_SHIFT - 1);
 
-	KUNIT_ASSERT_EQ(test, kt_table_shift(), KLP_SHADOW_MIN_SHIFT);
-	KUNIT_ASSERT_EQ(test, READ_ONCE(klp_shadow_desc),
-			(unsigned long)klp_shadow_buckets0 + KLP_SHADOW_MIN_SHIFT);
+	KUNIT_ASSERT_EQ(test, klp_shadow_test_table_shift(), KLP_SHADOW_MIN_SHIFT);
+	KUNIT_ASSERT_TRUE(test, klp_shadow_test_table_static());
 	KUNIT_ASSERT_LT(test, base, small - 1);
 	KUNIT_ASSERT_EQ(test, kunit_add_action(test, kt_free_all_action, (void *)id), 0);
 	KUNIT_ASSERT_TRUE(test, kt_population(id, &next, small + 1));
-	KUNIT_EXPECT_EQ(test, kt_table_shift(), KLP_SHADOW_MIN_SHIFT + 1);
+	KUNIT_EXPECT_EQ(test, klp_shadow_test_table_shift(), KLP_SHADOW_MIN_SHIFT + 1);
 	KUNIT_ASSERT_TRUE(test, kt_population(id, &next, 2 * small + 1));
-	KUNIT_EXPECT_EQ(test, kt_table_shift(), KLP_SHADOW_MIN_SHIFT + 2);
-	KUNIT_EXPECT_FALSE(test, static_key_enabled(&klp_shadow_table0_direct));
+	KUNIT_EXPECT_EQ(test, klp_shadow_test_table_shift(), KLP_SHADOW_MIN_SHIFT + 2);
+	KUNIT_EXPECT_FALSE(test, klp_shadow_test_table_direct());
 	KUNIT_ASSERT_TRUE(test, kt_population(id, &next, small - 1));
-	KUNIT_EXPECT_EQ(test, kt_table_shift(), KLP_SHADOW_MIN_SHIFT);
-	KUNIT_EXPECT_EQ(test, READ_ONCE(klp_shadow_desc),
-			(unsigned long)klp_shadow_buckets0 + KLP_SHADOW_MIN_SHIFT);
-	KUNIT_EXPECT_TRUE(test, static_key_enabled(&klp_shadow_table0_direct));
-	KUNIT_EXPECT_EQ(test, kt_table_count(), (long)(small - 1));
+	KUNIT_EXPECT_EQ(test, klp_shadow_test_table_shift(), KLP_SHADOW_MIN_SHIFT);
+	KUNIT_EXPECT_TRUE(test, klp_shadow_test_table_static());
+	KUNIT_EXPECT_TRUE(test, klp_shadow_test_table_direct());
+	KUNIT_EXPECT_EQ(test, klp_shadow_test_table_count(), (long)(small - 1));
 	klp_shadow_free_all(id, NULL);
 	KUNIT_EXPECT_EQ(test, kt_live(id), -1L);
 }

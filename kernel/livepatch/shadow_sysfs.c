@@ -5,15 +5,11 @@
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
-#include <linux/debugfs.h>
-#include <linux/init.h>
 #include <linux/kobject.h>
 #include <linux/livepatch.h>
-#include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/sysfs.h>
-#include <linux/uaccess.h>
 #include "core.h"
 #include "shadow.h"
 
@@ -313,69 +309,3 @@ void klp_shadow_sysfs_remove_registered(struct klp_object *obj,
 		kobject_put(&dir->kobj);
 	}
 }
-
-#ifdef CONFIG_LIVEPATCH_SHADOW_DEBUG
-
-/*
- * debugfs:
- *
- * /sys/kernel/debug/livepatch/shadow/types
- * /sys/kernel/debug/livepatch/shadow/gc
- */
-
-/* Longest accepted write to "gc": an unsigned long in decimal, a newline. */
-#define KLP_SHADOW_GC_MAX	32
-
-static int klp_shadow_types_show(struct seq_file *m, void *v)
-{
-	return klp_shadow_print_types(m);
-}
-DEFINE_SHOW_ATTRIBUTE(klp_shadow_types);
-
-/*
- * "gc" takes an id in decimal or "orphans", with an optional newline;
- * anything else fails with -EINVAL before anything is collected.
- */
-static ssize_t klp_shadow_gc_write(struct file *file, const char __user *ubuf,
-				   size_t count, loff_t *ppos)
-{
-	char buf[KLP_SHADOW_GC_MAX];
-	unsigned long id;
-	long ret;
-
-	if (!count || count >= sizeof(buf))
-		return -EINVAL;
-	if (copy_from_user(buf, ubuf, count))
-		return -EFAULT;
-	buf[count] = '\0';
-
-	if (sysfs_streq(buf, "orphans"))
-		ret = klp_shadow_gc_orphans();
-	else if (!kstrtoul(buf, 10, &id))
-		ret = klp_shadow_gc_id(id);
-	else
-		ret = -EINVAL;
-
-	return ret < 0 ? ret : count;
-}
-
-static const struct file_operations klp_shadow_gc_fops = {
-	.owner = THIS_MODULE,
-	.open = simple_open,
-	.write = klp_shadow_gc_write,
-	.llseek = noop_llseek,
-};
-
-static int __init klp_shadow_debugfs_init(void)
-{
-	struct dentry *dir;
-
-	dir = debugfs_create_dir("livepatch", NULL);
-	dir = debugfs_create_dir("shadow", dir);
-	debugfs_create_file("types", 0400, dir, NULL, &klp_shadow_types_fops);
-	debugfs_create_file("gc", 0200, dir, NULL, &klp_shadow_gc_fops);
-	return 0;
-}
-late_initcall(klp_shadow_debugfs_init);
-
-#endif /* CONFIG_LIVEPATCH_SHADOW_DEBUG */
