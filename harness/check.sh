@@ -18,10 +18,10 @@
 #   debug  the debug kernel (also alone: make check-debug): the same
 #          fragments plus debug.config (KASAN, kmemleak, lockdep,
 #          debugobjects, failslab); in two VMs at once, KUnit, our
-#          selftests (fewer cycles) and shadow-interface.bats in one, the
-#          fail-nth sweep and the stress test (3 rounds) in the other, each
-#          ending with a kmemleak scan that must find nothing
-#          (tests/debug-suite.sh)
+#          selftests but one (fewer cycles) and shadow-interface.bats in
+#          one, test-shadow-lifetime.sh, the fail-nth sweep and the stress
+#          test (3 rounds) in the other, each ending with a kmemleak scan
+#          that must find nothing (tests/debug-suite.sh)
 #   series the patch series (make series-check): each patch applied to the
 #          pristine tree builds and is checkpatch --strict clean; after the
 #          last kernel is built, as it rewrites build/src for a while, beside
