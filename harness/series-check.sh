@@ -94,7 +94,7 @@ main() {
 		[ "${p##*/}" = 0000-cover-letter.patch ] && continue
 		i=$((i + 1))
 		subject=$(awk '/^Subject: / { s = $0; while ((getline l) > 0 && l ~ /^ /) s = s l
-			print s; exit }' "$p" | sed 's/^Subject: \[PATCH [0-9]*\/[0-9]*\] //')
+			print s; exit }' "$p" | sed 's/^Subject: \[PATCH[ v0-9]* [0-9]*\/[0-9]*\] //')
 		subject="$(printf '%02d/%02d' "$i" "$total") $subject"
 		if ! git -C "$SRC" -c user.name=series-check -c user.email=series-check@localhost \
 			am -q "$p" >"$LOGS/${p##*/}.am" 2>&1; then

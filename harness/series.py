@@ -261,6 +261,7 @@ def main():
     ap = argparse.ArgumentParser()
     for opt in ('src', 'split', 'out', 'ident', 'date', 'based-on'):
         ap.add_argument('--' + opt, required=True)
+    ap.add_argument('--subject-prefix', default='PATCH')
     args = ap.parse_args()
 
     m = re.match(r'(.+?) <(.+)>$', args.ident)
@@ -298,7 +299,8 @@ def main():
 
     git(src, 'update-ref', 'refs/heads/klp-series', parent)
     git(src, 'format-patch', '-q', '--cover-letter', '-o', args.out,
-        base + '..' + parent, env=env)
+        '--subject-prefix=' + args.subject_prefix, base + '..' + parent,
+        env=env)
     with open(os.path.join(seriesdir, 'cover-letter'), encoding='utf-8') as f:
         subject, _, blurb = f.read().partition('\n')
     blurb = blurb.strip('\n').replace('@BASED_ON@', args.based_on)

@@ -20,6 +20,10 @@ lock_tree
 
 SERIES="$BUILD/series"
 
+# The posting's version: v1 and v2 were the 2022 proposal this series
+# follows; its cover letter says what changed since.
+VERSION=3
+
 # The identity of git config user.name and user.email; without them (a
 # bare CI machine), the author of the repository's last commit, said so.
 identity() {
@@ -72,6 +76,7 @@ main() {
 	mkdir -p "$SERIES"
 	python3 "$HARNESS/series.py" --src "$SRC" --split "$TOP/series/split" \
 		--out "$SERIES/patches" --ident "$ident" \
+		--subject-prefix "PATCH v$VERSION" \
 		--date "$(git -C "$TOP" log -1 --format=%cI)" \
 		--based-on "$based_on" > "$SERIES/final-tree"
 	recipients "$ident"

@@ -48,7 +48,7 @@ setup() {
 series() {
 	python3 "$KLP_TOP/harness/series.py" --src "$src" --split "$ser/split" \
 		--out "${1:-$BATS_TEST_TMPDIR/out}" --ident "$IDENT" \
-		--date 2026-01-01T00:00:00Z --based-on "Linux 0.1"
+		--date 2026-01-01T00:00:00Z --based-on "Linux 0.1" "${@:2}"
 }
 
 @test "each patch holds the lines the split gives it" {
@@ -105,6 +105,16 @@ series() {
 	assert_line "Subject: [PATCH 0/2] The cover"
 	assert_line "Blurb, based on Linux 0.1."
 	refute_output --partial "***"
+}
+
+@test "a subject prefix gives the posting's version in every subject" {
+	run series "$BATS_TEST_TMPDIR/out" --subject-prefix "PATCH v3"
+	assert_success
+
+	run cat "$BATS_TEST_TMPDIR/out/0000-cover-letter.patch"
+	assert_line "Subject: [PATCH v3 0/2] The cover"
+	run cat "$BATS_TEST_TMPDIR"/out/0002-*.patch
+	assert_line "Subject: [PATCH v3 2/2] second: add b"
 }
 
 @test "the same tree and split give the same files" {
