@@ -67,7 +67,7 @@
  * of every variable, klp_shadow_ids, and every field of struct
  * klp_shadow_id. Readers of either hash table use RCU only.
  */
-DEFINE_SPINLOCK(klp_shadow_lock);
+static DEFINE_SPINLOCK(klp_shadow_lock);
 
 /*
  * klp_shadow_mutex serializes reference changes and collections: it is
@@ -162,7 +162,9 @@ struct klp_shadow_table {
  * off before it starts a resize from there, and on again once it made the
  * static table the one in use and no reader walks the previous one. A
  * shrink to the smallest size through link 1 goes through a table of that
- * size allocated for the purpose.
+ * size allocated for the purpose: one resize more (a copy and a grace
+ * period) and 32 KB for its while; if it cannot be allocated, the table
+ * stays one size larger until the population halves again.
  *
  * klp_shadow_grow_at and klp_shadow_shrink_at are the populations that
  * call for a resize; writers kick the worker through an irq_work, so that
@@ -918,7 +920,7 @@ EXPORT_SYMBOL_GPL(klp_shadow_free_all);
  * since tasks may still run their old code (the core never frees their
  * modules either). Protected by klp_shadow_mutex.
  */
-LIST_HEAD(klp_shadow_kept);
+static LIST_HEAD(klp_shadow_kept);
 
 /*
  * Unlink every variable of @rec made through a type onto @rec->dead, in
@@ -1788,7 +1790,13 @@ void klp_shadow_release_finish(void)
  */
 bool klp_shadow_release_pending(void)
 {
-	return !list_empty_careful(&klp_shadow_deferred);
+	/*
+	 * Read without klp_shadow_mutex, which splices events onto and off
+	 * the list: a stale "empty" means that a collector has taken them
+	 * already and destroys them under the mutex, while the patch module
+	 * stays referenced.
+	 */
+	return !list_empty(&klp_shadow_deferred);
 }
 
 /**
@@ -1815,7 +1823,7 @@ bool klp_shadow_id_stat(unsigned long id, struct klp_shadow_stat *stat)
 		stat->bytes = READ_ONCE(rec->bytes);
 	}
 	rcu_read_unlock();
-	return rec;
+	return !!rec;
 }
 
 /**
@@ -2016,7 +2024,8 @@ bool klp_shadow_test_table_direct(void)
 
 /*
  * Walk the table readers use: each variable must sit in its own bucket,
- * once. Return how many there are, or -1 on a misplaced one.
+ * once. Return how many there are, or -1 on a misplaced one. A test's
+ * walk: IRQs stay off for the whole table, up to 2^16 buckets there.
  */
 long klp_shadow_test_table_count(void)
 {
@@ -2039,5 +2048,21 @@ long klp_shadow_test_table_count(void)
 	}
 	spin_unlock_irqrestore(&klp_shadow_lock, flags);
 	return n;
+}
+
+/*
+ * Drop the references @owner holds on @id that a forced transition kept,
+ * queueing the collection on @collection. The caller holds
+ * klp_shadow_mutex.
+ */
+void klp_shadow_test_drop_kept(unsigned long id, const char *owner,
+			       struct list_head *collection)
+{
+	struct klp_shadow_owner *own;
+
+	lockdep_assert_held(&klp_shadow_mutex);
+
+	while ((own = klp_shadow_find_ref(&klp_shadow_kept, id, owner)))
+		klp_shadow_unref(own, collection);
 }
 #endif /* CONFIG_LIVEPATCH_SHADOW_KUNIT_TEST */

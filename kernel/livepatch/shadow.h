@@ -4,7 +4,6 @@
 
 #include <linux/livepatch.h>
 #include <linux/mutex.h>
-#include <linux/spinlock.h>
 #include <linux/types.h>
 
 /* Buckets of the smallest variables' hash table, as many as upstream's. */
@@ -97,13 +96,11 @@ struct klp_shadow_id {
 extern struct mutex klp_shadow_mutex;
 extern struct hlist_head klp_shadow_ids[1 << KLP_SHADOW_IDS_BITS];
 
-/* The variables' lock; internals shadow_kunit.c tests (VISIBLE_IF_KUNIT). */
-extern spinlock_t klp_shadow_lock;
+/* Internals shadow_kunit.c tests (VISIBLE_IF_KUNIT in shadow.c). */
 #if IS_ENABLED(CONFIG_KUNIT)
 unsigned int klp_shadow_wanted_shift(unsigned long n, unsigned int shift);
 #endif
 
-extern struct list_head klp_shadow_kept;
 #if IS_ENABLED(CONFIG_KUNIT)
 bool klp_shadow_name_valid(const char *name);
 int klp_shadow_ref(struct list_head *refs, struct klp_shadow_type *type,
@@ -124,6 +121,8 @@ unsigned int klp_shadow_test_table_shift(void);
 bool klp_shadow_test_table_static(void);
 bool klp_shadow_test_table_direct(void);
 long klp_shadow_test_table_count(void);
+void klp_shadow_test_drop_kept(unsigned long id, const char *owner,
+			       struct list_head *collection);
 #endif
 
 #ifdef CONFIG_LIVEPATCH_SHADOW_DEBUG

@@ -9,7 +9,6 @@
 #include <kunit/test.h>
 #include <linux/irqflags.h>
 #include <linux/livepatch.h>
-#include <linux/lockdep.h>
 #include <linux/mutex.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -31,7 +30,7 @@ static LIST_HEAD(kt_refs);
 /* Count the calls, and those in a context the registry must not use. */
 static void kt_dtor(void *obj, void *shadow_data)
 {
-	lockdep_assert_not_held(&klp_shadow_lock);
+	/* klp_shadow_lock is taken with IRQs off: irqs_disabled() tells. */
 	kt_dtor_calls++;
 	kt_dtor_sum += *(unsigned long *)shadow_data;
 	kt_dtor_irqs_off += irqs_disabled();
@@ -623,7 +622,6 @@ static void kt_release(struct kunit *test, bool forced)
 	/* Static: a patch and an object are too large for the stack. */
 	static struct klp_patch patch;
 	static struct klp_object obj;
-	struct klp_shadow_owner *own;
 	LIST_HEAD(collection);
 
 	patch.forced = forced;
@@ -658,10 +656,8 @@ static void kt_release(struct kunit *test, bool forced)
 	KUNIT_EXPECT_NOT_NULL(test, klp_shadow_type_get(&t, kt_parent(1)));
 
 	mutex_lock(&klp_shadow_mutex);
-	while ((own = klp_shadow_find_ref(&klp_shadow_kept, t.id, KT_OWNER_A)))
-		klp_shadow_unref(own, &collection);
-	while ((own = klp_shadow_find_ref(&klp_shadow_kept, u.id, KT_OWNER_A)))
-		klp_shadow_unref(own, &collection);
+	klp_shadow_test_drop_kept(t.id, KT_OWNER_A, &collection);
+	klp_shadow_test_drop_kept(u.id, KT_OWNER_A, &collection);
 	klp_shadow_collection_end(&collection, true);
 	mutex_unlock(&klp_shadow_mutex);
 	KUNIT_EXPECT_EQ(test, kt_dtor_calls, 2);
