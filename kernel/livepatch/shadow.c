@@ -184,7 +184,10 @@ static struct klp_shadow_table klp_shadow_table0 = {
 
 /* The table in use, for its writers: under klp_shadow_lock. */
 static struct klp_shadow_table *klp_shadow_tbl = &klp_shadow_table0;
-/* The table in use, for its readers (see klp_shadow_desc_of()). */
+/*
+ * The table in use, for its readers (see klp_shadow_desc_of()); read
+ * mostly, away from klp_shadow_nelems, which every insert writes.
+ */
 static unsigned long klp_shadow_desc __read_mostly =
 	(unsigned long)klp_shadow_buckets0 + KLP_SHADOW_MIN_SHIFT;
 static struct klp_shadow_table *klp_shadow_future;
@@ -210,7 +213,7 @@ DEFINE_HASHTABLE(klp_shadow_ids, KLP_SHADOW_IDS_BITS);
  * The bucket of a variable: like upstream's, by its parent alone, so that
  * the few variables of one parent share a chain.
  */
-static __always_inline u32 klp_shadow_hash(void *obj, unsigned int shift)
+static u32 klp_shadow_hash(void *obj, unsigned int shift)
 {
 	return hash_64((unsigned long)obj, shift);
 }
@@ -236,7 +239,7 @@ static unsigned long klp_shadow_desc_of(struct klp_shadow_table *tbl)
 }
 
 /* Walk the chain of @obj in @buckets, of 1 << @shift, through @link. */
-static __always_inline struct klp_shadow *
+static struct klp_shadow *
 klp_shadow_walk_chain(struct klp_shadow __rcu **buckets, unsigned int shift,
 		      unsigned int link, void *obj, unsigned long id)
 {
