@@ -6,7 +6,8 @@ The tree in SRC is the pristine linux-source commit (the root of its
 history) with the repository's files and patches applied in the working
 tree, as harness/ksrc.sh leaves it. series/split says which lines of each
 changed file belong to which patch of the series; the state of a file after
-patch K is its final text keeping only the lines of patches 1..K. The
+patch K is its final text keeping only the lines of patches 1..K, unless
+series/interim/ holds a hand-written text of it for patch K. The
 commits are made with git plumbing (the working tree is not touched) and
 written out with git format-patch, with the cover letter filled in.
 
@@ -116,6 +117,7 @@ class Patch:
         self.name = name
         self.files = []
         self.rules = []
+        self.interims = []
 
 
 def parse_split(split_path):
@@ -137,6 +139,8 @@ def parse_split(split_path):
                 patches[-1].rules.append((where, *words))
             elif words[0] == 'range' and len(words) == 4:
                 patches[-1].rules.append((where, *words))
+            elif words[0] == 'interim' and len(words) == 2:
+                patches[-1].interims.append((where, words[1]))
             else:
                 raise SplitError('%s: cannot parse: %s' % (where, raw.strip()))
     return patches
@@ -219,6 +223,31 @@ def state(lines, tags, k):
     return ''.join(out)
 
 
+def read_interims(patches, finals, seriesdir):
+    """The hand-written texts files have after some patches.
+
+    An "interim PATH" rule of patch K says PATH holds, after K, the text of
+    series/interim/K/PATH rather than its final lines of patches 1..K: for
+    code an earlier patch needs in another shape than the final one. (A
+    later patch must give PATH its final text: main() checks the last tree.)
+    """
+    interims = {}
+    for p in patches:
+        for where, path in p.interims:
+            if path not in finals:
+                raise SplitError('%s: %s is not changed' % (where, path))
+            texts = interims.setdefault(p.number, {})
+            if path in texts:
+                raise SplitError('%s: a second interim of %s' % (where, path))
+            text_path = os.path.join(seriesdir, 'interim', p.name, path)
+            try:
+                with open(text_path, encoding='utf-8') as f:
+                    texts[path] = f.read()
+            except OSError as e:
+                raise SplitError('%s: %s' % (where, e)) from e
+    return interims
+
+
 # The series ---------------------------------------------------------------
 
 def changed_files(src, base):
@@ -278,12 +307,15 @@ def main():
     finals = changed_files(src, base)
     owner, tags = tag_lines(patches, finals)
 
+    interims = read_interims(patches, finals, seriesdir)
     parent = base
     for p in patches:
         files = {}
         for path, (mode, lines) in finals.items():
             if p.number >= owner[path]:
                 files[path] = (mode, state(lines, tags[path], p.number))
+        for path, text in interims.get(p.number, {}).items():
+            files[path] = (finals[path][0], text)
         tree = write_tree(src, base, files, env)
         with open(os.path.join(seriesdir, p.name), encoding='utf-8') as f:
             msg = f.read().rstrip('\n')

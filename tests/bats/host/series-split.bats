@@ -148,3 +148,38 @@ series() {
 	assert_failure
 	assert_output --partial "patch 01-h comes before the one that changes notes"
 }
+
+@test "an interim rule gives a file a hand-written text after its patch" {
+	mkdir -p "$ser/interim/01-h"
+	printf 'int a(void)\n{\n\treturn 0;\n}\n' > "$ser/interim/01-h/a.c"
+	sed -i 's/^file a.c$/file a.c\ninterim a.c/' "$ser/split"
+	run series
+	assert_success
+
+	run git -C "$src" show klp-series~1:a.c
+	assert_output "$(printf 'int a(void)\n{\n\treturn 0;\n}')"
+	# The next patch changes the interim text into the final one.
+	run git -C "$src" show klp-series:a.c
+	assert_output "$(cat "$src/a.c")"
+}
+
+@test "an interim before the file's own patch adds the file early" {
+	mkdir -p "$ser/interim/01-h"
+	printf 'one\nhalf\n' > "$ser/interim/01-h/notes"
+	sed -i 's/^file b.h$/file b.h\ninterim notes/' "$ser/split"
+	run series
+	assert_success
+
+	run git -C "$src" show klp-series~1:notes
+	assert_output "$(printf 'one\nhalf')"
+	run git -C "$src" show klp-series:notes
+	assert_output "$(printf 'one\ntwo')"
+}
+
+@test "an interim rule without its text is an error" {
+	sed -i 's/^file a.c$/file a.c\ninterim a.c/' "$ser/split"
+	run series
+
+	assert_failure
+	assert_output --partial "split:4: [Errno 2] No such file or directory"
+}
