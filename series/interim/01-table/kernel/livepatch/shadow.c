@@ -1,0 +1,693 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * shadow.c - Shadow variables
+ *
+ * Copyright (C) 2014 Josh Poimboeuf <jpoimboe@redhat.com>
+ * Copyright (C) 2014 Seth Jennings <sjenning@redhat.com>
+ * Copyright (C) 2017 Joe Lawrence <joe.lawrence@redhat.com>
+ */
+
+/**
+ * DOC: Shadow variables
+ *
+ * A shadow variable is data attached to a parent object, found by the pair
+ * <obj, id>. Variables live in a hash table keyed by that pair, resized
+ * as they come and go, so that looking one up costs the same at any
+ * population. Readers use RCU; the caller provides any mutual exclusion
+ * the shadow data itself needs.
+ */
+
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/hash.h>
+#include <linux/irq_work.h>
+#include <linux/jump_label.h>
+#include <linux/livepatch.h>
+#include <linux/log2.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
+#include <linux/workqueue.h>
+#include <kunit/visibility.h>
+#include "shadow.h"
+
+/* Buckets of the largest variables' hash table. */
+#define KLP_SHADOW_MAX_SHIFT	26
+
+/* Buckets, and variables, copied per klp_shadow_lock section by a resize. */
+#define KLP_SHADOW_RESIZE_BATCH	64
+#define KLP_SHADOW_RESIZE_ENTRIES 256
+
+/*
+ * klp_shadow_lock (IRQ-safe) protects the variables' tables and the links
+ * of every variable. Readers of the table use RCU only.
+ */
+static DEFINE_SPINLOCK(klp_shadow_lock);
+
+/**
+ * struct klp_shadow - shadow variable structure
+ * @next:	the next variable in the same bucket, one link per table: the
+ *		table in use chains through one, a resize through the other
+ * @obj:	pointer to parent object
+ * @id:		data identifier
+ * @rcu_head:	RCU is used to safely free this structure, once unlinked
+ * @data:	data area
+ */
+struct klp_shadow {
+	struct klp_shadow __rcu *next[2];
+	void *obj;
+	unsigned long id;
+	struct rcu_head rcu_head;
+	char data[];
+};
+
+/**
+ * struct klp_shadow_table - a bucket array of the variables' hash table
+ * @buckets:	the first variable of each chain
+ * @shift:	log2 of the number of buckets
+ * @link:	the index in klp_shadow.next[] that chains the buckets
+ */
+struct klp_shadow_table {
+	struct klp_shadow __rcu **buckets;
+	unsigned int shift;
+	unsigned int link;
+};
+
+/*
+ * The variables' hash table: upstream's lookup (hash, bucket, chain), but
+ * with two to four buckets per variable after a resize, two to eight in
+ * between, and never fewer buckets than upstream's fixed table (the
+ * smallest table, static). Readers use klp_shadow_desc
+ * under RCU and always see a complete table: one word that holds the
+ * address of the bucket array (aligned to KLP_SHADOW_DESC_ALIGN bytes or
+ * more), the shift and the link, so that a lookup loads a single word more
+ * than upstream's, whose table address is a constant (none more while the
+ * smallest table is in use, see below).
+ *
+ * klp_shadow_resize_fn() resizes it: it fills klp_shadow_future through the
+ * other link of each variable, at most KLP_SHADOW_RESIZE_BATCH buckets or
+ * KLP_SHADOW_RESIZE_ENTRIES variables per klp_shadow_lock section, while
+ * writers keep both tables up to date (a writer also links into the future
+ * table a variable whose bucket is among the klp_shadow_moved ones copied);
+ * then it publishes the new table and waits for a grace period before the
+ * old one's link may be used again. Only the worker, which never runs twice
+ * at once, changes klp_shadow_tbl and klp_shadow_desc. An insert never
+ * fails: when no larger table can be allocated, chains grow until twice as
+ * many variables.
+ *
+ * While the static smallest table is in use, always through link 0, as
+ * from boot until the population first calls for more and again once it
+ * fell back, klp_shadow_table0_direct lets readers use it without loading
+ * klp_shadow_desc, exactly as upstream uses its table: the worker turns it
+ * off before it starts a resize from there, and on again once it made the
+ * static table the one in use and no reader walks the previous one. A
+ * shrink to the smallest size through link 1 goes through a table of that
+ * size allocated for the purpose: one resize more (a copy and a grace
+ * period) and 32 KB for its while; if it cannot be allocated, the table
+ * stays one size larger until the population halves again.
+ *
+ * klp_shadow_grow_at and klp_shadow_shrink_at are the populations that
+ * call for a resize; writers kick the worker through an irq_work, so that
+ * no workqueue lock is taken wherever the caller may be (a patched
+ * scheduler function, say).
+ */
+#define KLP_SHADOW_DESC_SHIFT_MASK	GENMASK(5, 0)
+#define KLP_SHADOW_DESC_LINK		BIT(6)
+#define KLP_SHADOW_DESC_ALIGN		128
+
+static struct klp_shadow __rcu *klp_shadow_buckets0[1 << KLP_SHADOW_MIN_SHIFT]
+	__aligned(KLP_SHADOW_DESC_ALIGN);
+static struct klp_shadow_table klp_shadow_table0 = {
+	.buckets = klp_shadow_buckets0,
+	.shift = KLP_SHADOW_MIN_SHIFT,
+};
+
+/* The table in use, for its writers: under klp_shadow_lock. */
+static struct klp_shadow_table *klp_shadow_tbl = &klp_shadow_table0;
+/*
+ * The table in use, for its readers (see klp_shadow_desc_of()); read
+ * mostly, away from klp_shadow_nelems, which every insert writes.
+ */
+static unsigned long klp_shadow_desc __read_mostly =
+	(unsigned long)klp_shadow_buckets0 + KLP_SHADOW_MIN_SHIFT;
+static struct klp_shadow_table *klp_shadow_future;
+static DEFINE_STATIC_KEY_TRUE(klp_shadow_table0_direct);
+static unsigned long klp_shadow_moved;
+static unsigned long klp_shadow_nelems;
+static unsigned long klp_shadow_grow_at = (1UL << KLP_SHADOW_MIN_SHIFT) / 2;
+static unsigned long klp_shadow_shrink_at;
+
+static void klp_shadow_resize_fn(struct work_struct *work);
+static DECLARE_WORK(klp_shadow_resize_work, klp_shadow_resize_fn);
+
+static void klp_shadow_resize_irq(struct irq_work *work)
+{
+	queue_work(system_unbound_wq, &klp_shadow_resize_work);
+}
+
+static DEFINE_IRQ_WORK(klp_shadow_resize_irq_work, klp_shadow_resize_irq);
+
+/*
+ * The bucket of a variable: like upstream's, by its parent alone, so that
+ * the few variables of one parent share a chain.
+ */
+static u32 klp_shadow_hash(void *obj, unsigned int shift)
+{
+	return hash_64((unsigned long)obj, shift);
+}
+
+/* A pointer of the tables, for the holder of klp_shadow_lock. */
+#define klp_shadow_deref(p)	\
+	rcu_dereference_protected(p, lockdep_is_held(&klp_shadow_lock))
+
+/* The table in use, for the holder of klp_shadow_lock. */
+static struct klp_shadow_table *klp_shadow_table_locked(void)
+{
+	lockdep_assert_held(&klp_shadow_lock);
+	return klp_shadow_tbl;
+}
+
+static unsigned long klp_shadow_desc_of(struct klp_shadow_table *tbl)
+{
+	BUILD_BUG_ON(KLP_SHADOW_MAX_SHIFT > KLP_SHADOW_DESC_SHIFT_MASK);
+	BUILD_BUG_ON(KLP_SHADOW_DESC_LINK >= KLP_SHADOW_DESC_ALIGN);
+
+	return (unsigned long)tbl->buckets | tbl->shift |
+	       (tbl->link ? KLP_SHADOW_DESC_LINK : 0);
+}
+
+/* Walk the chain of @obj in @buckets, of 1 << @shift, through @link. */
+static struct klp_shadow *
+klp_shadow_walk_chain(struct klp_shadow __rcu **buckets, unsigned int shift,
+		      unsigned int link, void *obj, unsigned long id)
+{
+	struct klp_shadow *shadow;
+
+	shadow = rcu_dereference_check(buckets[klp_shadow_hash(obj, shift)],
+				       lockdep_is_held(&klp_shadow_lock));
+	while (shadow) {
+		if (shadow->obj == obj && shadow->id == id)
+			return shadow;
+		shadow = rcu_dereference_check(shadow->next[link],
+					       lockdep_is_held(&klp_shadow_lock));
+	}
+	return NULL;
+}
+
+/*
+ * Find <obj, id>. The caller holds klp_shadow_lock, or rcu_read_lock() for
+ * as long as it uses the result. Always inlined: a call and return cost as
+ * much as the lookup itself in a small table (make bench measured a get
+ * among 1000 variables at twice upstream's cost with the call).
+ */
+static __always_inline struct klp_shadow *klp_shadow_lookup(void *obj,
+							    unsigned long id)
+{
+	unsigned long desc;
+
+	if (static_branch_likely(&klp_shadow_table0_direct))
+		return klp_shadow_walk_chain(klp_shadow_buckets0,
+					     KLP_SHADOW_MIN_SHIFT, 0, obj, id);
+
+	/* Pairs with smp_store_release() in klp_shadow_resize_fn(). */
+	desc = READ_ONCE(klp_shadow_desc);
+	return klp_shadow_walk_chain((struct klp_shadow __rcu **)
+				     (desc & ~(KLP_SHADOW_DESC_ALIGN - 1UL)),
+				     desc & KLP_SHADOW_DESC_SHIFT_MASK,
+				     !!(desc & KLP_SHADOW_DESC_LINK), obj, id);
+}
+
+/* Link @shadow at the head of bucket @bkt of the table readers use. */
+static void klp_shadow_link(struct klp_shadow_table *tbl, u32 bkt,
+			    struct klp_shadow *shadow)
+{
+	struct klp_shadow __rcu **head = &tbl->buckets[bkt];
+
+	RCU_INIT_POINTER(shadow->next[tbl->link], klp_shadow_deref(*head));
+	rcu_assign_pointer(*head, shadow);
+}
+
+/* Link @shadow into the future table: no reader sees it before it is published. */
+static void klp_shadow_link_future(struct klp_shadow_table *new,
+				   struct klp_shadow *shadow)
+{
+	struct klp_shadow __rcu **head;
+
+	head = &new->buckets[klp_shadow_hash(shadow->obj, new->shift)];
+	RCU_INIT_POINTER(shadow->next[new->link], klp_shadow_deref(*head));
+	RCU_INIT_POINTER(*head, shadow);
+}
+
+/* Unlink @shadow from @tbl; a reader on it goes on to the next one. */
+static void klp_shadow_unlink_from(struct klp_shadow_table *tbl,
+				   struct klp_shadow *shadow)
+{
+	struct klp_shadow __rcu **pprev;
+	struct klp_shadow *pos;
+
+	pprev = &tbl->buckets[klp_shadow_hash(shadow->obj, tbl->shift)];
+	for (;;) {
+		pos = klp_shadow_deref(*pprev);
+		if (WARN_ON_ONCE(!pos) || pos == shadow)
+			break;
+		pprev = &pos->next[tbl->link];
+	}
+	if (pos)
+		RCU_INIT_POINTER(*pprev, klp_shadow_deref(shadow->next[tbl->link]));
+}
+
+/*
+ * The shift a table of 1 << @shift buckets should have for @n variables:
+ * the same from one variable per two buckets down to one per eight, else
+ * two buckets per variable, rounded up, within KLP_SHADOW_MIN_SHIFT and
+ * KLP_SHADOW_MAX_SHIFT.
+ */
+VISIBLE_IF_KUNIT unsigned int klp_shadow_wanted_shift(unsigned long n,
+						      unsigned int shift)
+{
+	if (n <= (1UL << shift) / 2 && (n >= (1UL << shift) / 8 ||
+					shift == KLP_SHADOW_MIN_SHIFT))
+		return shift;
+	if (n >= 1UL << (KLP_SHADOW_MAX_SHIFT - 1))
+		return KLP_SHADOW_MAX_SHIFT;
+	return max_t(unsigned int, KLP_SHADOW_MIN_SHIFT,
+		     n ? ilog2(roundup_pow_of_two(2 * n)) : 0);
+}
+
+/* Set the populations that call for a resize of a table of 1 << @shift. */
+static void klp_shadow_set_limits(unsigned int shift)
+{
+	lockdep_assert_held(&klp_shadow_lock);
+
+	klp_shadow_grow_at = shift < KLP_SHADOW_MAX_SHIFT ? (1UL << shift) / 2 : ULONG_MAX;
+	klp_shadow_shrink_at = shift > KLP_SHADOW_MIN_SHIFT ? (1UL << shift) / 8 : 0;
+}
+
+/* Have the worker resize the table; no more kicks until it set new limits. */
+static void klp_shadow_resize_kick(void)
+{
+	lockdep_assert_held(&klp_shadow_lock);
+
+	klp_shadow_grow_at = ULONG_MAX;
+	klp_shadow_shrink_at = 0;
+	irq_work_queue(&klp_shadow_resize_irq_work);
+}
+
+/* Add @shadow to the table, and to the future one if its bucket was copied. */
+static void klp_shadow_table_add(struct klp_shadow *shadow)
+{
+	struct klp_shadow_table *tbl = klp_shadow_table_locked();
+	u32 bkt = klp_shadow_hash(shadow->obj, tbl->shift);
+
+	lockdep_assert_held(&klp_shadow_lock);
+
+	klp_shadow_link(tbl, bkt, shadow);
+	if (klp_shadow_future && bkt < klp_shadow_moved)
+		klp_shadow_link_future(klp_shadow_future, shadow);
+	if (unlikely(++klp_shadow_nelems > klp_shadow_grow_at))
+		klp_shadow_resize_kick();
+}
+
+/*
+ * Find <@obj, @id> in the table in use, for the holder of klp_shadow_lock,
+ * and the link that points to it in its bucket, *@bkt, in *@pprev.
+ */
+static struct klp_shadow *klp_shadow_find_prev(void *obj, unsigned long id,
+					       u32 *bkt,
+					       struct klp_shadow __rcu ***pprev)
+{
+	struct klp_shadow_table *tbl = klp_shadow_table_locked();
+	struct klp_shadow *pos;
+
+	*bkt = klp_shadow_hash(obj, tbl->shift);
+	*pprev = &tbl->buckets[*bkt];
+	while ((pos = klp_shadow_deref(**pprev))) {
+		if (pos->obj == obj && pos->id == id)
+			break;
+		*pprev = &pos->next[tbl->link];
+	}
+	return pos;
+}
+
+/*
+ * Remove @shadow, which @pprev points to in bucket @bkt of the table in
+ * use, from that table, and from the future one if it is there.
+ */
+static void klp_shadow_table_del_at(struct klp_shadow *shadow, u32 bkt,
+				    struct klp_shadow __rcu **pprev)
+{
+	struct klp_shadow_table *tbl = klp_shadow_table_locked();
+
+	RCU_INIT_POINTER(*pprev, klp_shadow_deref(shadow->next[tbl->link]));
+	if (klp_shadow_future && bkt < klp_shadow_moved)
+		klp_shadow_unlink_from(klp_shadow_future, shadow);
+	if (unlikely(--klp_shadow_nelems < klp_shadow_shrink_at))
+		klp_shadow_resize_kick();
+}
+
+/*
+ * An empty table of 1 << @shift buckets chained through @link: the static
+ * one for the smallest size through link 0, the only one the direct path
+ * walks.
+ */
+static struct klp_shadow_table *klp_shadow_table_alloc(unsigned int shift,
+						       unsigned int link)
+{
+	struct klp_shadow_table *tbl;
+
+	if (shift == KLP_SHADOW_MIN_SHIFT && !link) {
+		/* Not in use since a grace period after the resize that left it. */
+		tbl = &klp_shadow_table0;
+		memset(klp_shadow_buckets0, 0, sizeof(klp_shadow_buckets0));
+	} else {
+		tbl = kmalloc(sizeof(*tbl), GFP_KERNEL);
+		if (!tbl)
+			return NULL;
+		/*
+		 * A power-of-two kmalloc is aligned to its size, a larger
+		 * vmalloc to a page: more than KLP_SHADOW_DESC_ALIGN.
+		 */
+		tbl->buckets = kvcalloc(1UL << shift, sizeof(*tbl->buckets),
+					GFP_KERNEL | __GFP_NOWARN);
+		if (!tbl->buckets ||
+		    WARN_ON_ONCE(!IS_ALIGNED((unsigned long)tbl->buckets,
+					     KLP_SHADOW_DESC_ALIGN))) {
+			kvfree(tbl->buckets);
+			kfree(tbl);
+			return NULL;
+		}
+		tbl->shift = shift;
+	}
+	tbl->link = link;
+	return tbl;
+}
+
+static void klp_shadow_table_free(struct klp_shadow_table *tbl)
+{
+	if (tbl == &klp_shadow_table0)
+		return;
+	kvfree(tbl->buckets);
+	kfree(tbl);
+}
+
+/*
+ * Link the variables of the buckets of @tbl from klp_shadow_moved on into
+ * @new, until KLP_SHADOW_RESIZE_BATCH buckets or KLP_SHADOW_RESIZE_ENTRIES
+ * variables are done (a bucket is copied whole).
+ *
+ * Return: true when every bucket is copied.
+ */
+static bool klp_shadow_copy_buckets(struct klp_shadow_table *tbl,
+				    struct klp_shadow_table *new)
+{
+	unsigned long end = min(klp_shadow_moved + KLP_SHADOW_RESIZE_BATCH,
+				1UL << tbl->shift);
+	struct klp_shadow *shadow;
+	unsigned int entries = 0;
+
+	lockdep_assert_held(&klp_shadow_lock);
+
+	while (klp_shadow_moved < end && entries < KLP_SHADOW_RESIZE_ENTRIES) {
+		shadow = klp_shadow_deref(tbl->buckets[klp_shadow_moved]);
+		for (; shadow; shadow = klp_shadow_deref(shadow->next[tbl->link])) {
+			klp_shadow_link_future(new, shadow);
+			entries++;
+		}
+		klp_shadow_moved++;
+	}
+	return klp_shadow_moved == 1UL << tbl->shift;
+}
+
+/*
+ * Resize the table to the number of variables, as often as that changes
+ * while it runs. When no table can be allocated, the next try waits for
+ * twice or half as many variables. A shrink to the smallest size through
+ * link 1 is followed by a copy into the static table through link 0, so
+ * that readers get their direct path back.
+ */
+static void klp_shadow_resize_fn(struct work_struct *work)
+{
+	struct klp_shadow_table *tbl, *new;
+	unsigned long flags;
+	unsigned int shift;
+	bool done, stay;
+
+	for (;;) {
+		spin_lock_irqsave(&klp_shadow_lock, flags);
+		tbl = klp_shadow_table_locked();
+		shift = klp_shadow_wanted_shift(klp_shadow_nelems, tbl->shift);
+		stay = shift == tbl->shift &&
+		       (shift != KLP_SHADOW_MIN_SHIFT || tbl == &klp_shadow_table0);
+		if (stay)
+			klp_shadow_set_limits(shift);
+		spin_unlock_irqrestore(&klp_shadow_lock, flags);
+		if (stay) {
+			/* No reader walks another table since its resize. */
+			if (tbl == &klp_shadow_table0)
+				static_branch_enable(&klp_shadow_table0_direct);
+			return;
+		}
+
+		/* Readers leave the smallest table's direct path first. */
+		if (tbl == &klp_shadow_table0)
+			static_branch_disable(&klp_shadow_table0_direct);
+		new = klp_shadow_table_alloc(shift, tbl->link ^ 1);
+		spin_lock_irqsave(&klp_shadow_lock, flags);
+		if (!new) {
+			klp_shadow_grow_at = 2 * klp_shadow_nelems;
+			klp_shadow_shrink_at = klp_shadow_nelems / 2;
+			spin_unlock_irqrestore(&klp_shadow_lock, flags);
+			/* Readers never left the smallest table. */
+			if (tbl == &klp_shadow_table0)
+				static_branch_enable(&klp_shadow_table0_direct);
+			return;
+		}
+		klp_shadow_future = new;
+		klp_shadow_moved = 0;
+		spin_unlock_irqrestore(&klp_shadow_lock, flags);
+
+		do {
+			spin_lock_irqsave(&klp_shadow_lock, flags);
+			done = klp_shadow_copy_buckets(tbl, new);
+			if (done) {
+				klp_shadow_tbl = new;
+				/* The new buckets and links before their address. */
+				smp_store_release(&klp_shadow_desc,
+						  klp_shadow_desc_of(new));
+				klp_shadow_future = NULL;
+				klp_shadow_set_limits(new->shift);
+			}
+			spin_unlock_irqrestore(&klp_shadow_lock, flags);
+			cond_resched();
+		} while (!done);
+
+		/* No reader walks the old table, nor its link, any more. */
+		synchronize_rcu();
+		klp_shadow_table_free(tbl);
+	}
+}
+
+/**
+ * klp_shadow_get() - retrieve a shadow variable data pointer
+ * @obj:	pointer to parent object
+ * @id:		data identifier
+ *
+ * Context: Any context.
+ * Return: the shadow variable data element, NULL on failure.
+ */
+void *klp_shadow_get(void *obj, unsigned long id)
+{
+	struct klp_shadow *shadow;
+
+	rcu_read_lock();
+	shadow = klp_shadow_lookup(obj, id);
+	rcu_read_unlock();
+
+	return shadow ? shadow->data : NULL;
+}
+EXPORT_SYMBOL_GPL(klp_shadow_get);
+
+/*
+ * Get <@obj, @id>, or allocate it. Only get_or_alloc looks for an existing
+ * variable before allocating: for alloc, one is a caller's bug, found
+ * under the lock all the same.
+ */
+static void *__klp_shadow_get_or_alloc(void *obj, unsigned long id, size_t size,
+				       gfp_t gfp_flags, klp_shadow_ctor_t ctor,
+				       void *ctor_data, bool warn_on_exist)
+{
+	struct klp_shadow *shadow, *new_shadow;
+	unsigned long flags;
+	int err = 0;
+
+	if (!warn_on_exist) {
+		void *data = klp_shadow_get(obj, id);
+
+		if (data)
+			return data;
+	}
+
+	/* Allocate outside the lock, zeroed; @ctor runs only if it is used. */
+	new_shadow = kzalloc(struct_size(new_shadow, data, size), gfp_flags);
+	if (!new_shadow)
+		return NULL;
+	new_shadow->obj = obj;
+	new_shadow->id = id;
+
+	spin_lock_irqsave(&klp_shadow_lock, flags);
+	shadow = klp_shadow_lookup(obj, id);
+	if (unlikely(shadow)) {
+		spin_unlock_irqrestore(&klp_shadow_lock, flags);
+		kfree(new_shadow);
+		goto exists;
+	}
+	if (ctor) {
+		err = ctor(obj, new_shadow->data, ctor_data);
+		if (err)
+			pr_err("Failed to construct shadow variable <%p, %lx> (%d)\n",
+			       obj, id, err);
+	}
+	if (!err)
+		klp_shadow_table_add(new_shadow);
+	spin_unlock_irqrestore(&klp_shadow_lock, flags);
+
+	if (err) {
+		kfree(new_shadow);
+		return NULL;
+	}
+	return new_shadow->data;
+
+exists:
+	if (warn_on_exist) {
+		WARN(1, "Duplicate shadow variable <%p, %lx>\n", obj, id);
+		return NULL;
+	}
+	return shadow->data;
+}
+
+/**
+ * klp_shadow_alloc() - allocate and add a new shadow variable
+ * @obj:	pointer to parent object
+ * @id:		data identifier
+ * @size:	size of attached data
+ * @gfp_flags:	GFP mask for allocation
+ * @ctor:	custom constructor to initialize the shadow data (optional)
+ * @ctor_data:	pointer to any data needed by @ctor (optional)
+ *
+ * Allocates @size bytes for new shadow variable data using @gfp_flags.
+ * The data are zeroed by default and further initialized by @ctor, which
+ * is called only when no variable <obj, id> exists, just before the new
+ * one is added, in atomic context under a spinlock; once it succeeds, the
+ * variable is added. If <obj, id> exists already, this routine issues a
+ * WARN and returns NULL.
+ *
+ * Context: Any context that @gfp_flags allow.
+ * Return: the shadow variable data element, NULL on duplicate or failure.
+ */
+void *klp_shadow_alloc(void *obj, unsigned long id,
+		       size_t size, gfp_t gfp_flags,
+		       klp_shadow_ctor_t ctor, void *ctor_data)
+{
+	return __klp_shadow_get_or_alloc(obj, id, size, gfp_flags,
+					 ctor, ctor_data, true);
+}
+EXPORT_SYMBOL_GPL(klp_shadow_alloc);
+
+/**
+ * klp_shadow_get_or_alloc() - get existing or allocate a new shadow variable
+ * @obj:	pointer to parent object
+ * @id:		data identifier
+ * @size:	size of attached data
+ * @gfp_flags:	GFP mask for allocation
+ * @ctor:	custom constructor to initialize the shadow data (optional)
+ * @ctor_data:	pointer to any data needed by @ctor (optional)
+ *
+ * Returns the existing <obj, id> shadow data if there is one, otherwise
+ * creates the variable like klp_shadow_alloc(). Only one variable ever
+ * exists for <obj, id>, and @ctor runs only for the one that is added, in
+ * atomic context under a spinlock.
+ *
+ * Context: Any context that @gfp_flags allow.
+ * Return: the shadow variable data element, NULL on failure.
+ */
+void *klp_shadow_get_or_alloc(void *obj, unsigned long id,
+			      size_t size, gfp_t gfp_flags,
+			      klp_shadow_ctor_t ctor, void *ctor_data)
+{
+	return __klp_shadow_get_or_alloc(obj, id, size, gfp_flags,
+					 ctor, ctor_data, false);
+}
+EXPORT_SYMBOL_GPL(klp_shadow_get_or_alloc);
+
+/**
+ * klp_shadow_free() - detach and free a <obj, id> shadow variable
+ * @obj:	pointer to parent object
+ * @id:		data identifier
+ * @dtor:	custom callback that can be used to unregister the variable
+ *		and/or free data that the shadow variable points to (optional)
+ *
+ * Releases this <obj, id> shadow variable; callers should stop referencing
+ * it. @dtor runs once the variable is unlinked, in atomic context under a
+ * spinlock; the memory is freed after an RCU grace period.
+ *
+ * Context: Any context.
+ */
+void klp_shadow_free(void *obj, unsigned long id, klp_shadow_dtor_t dtor)
+{
+	struct klp_shadow __rcu **pprev;
+	struct klp_shadow *shadow;
+	unsigned long flags;
+	u32 bkt;
+
+	spin_lock_irqsave(&klp_shadow_lock, flags);
+	/* One walk of the chain finds the variable and unlinks it. */
+	shadow = klp_shadow_find_prev(obj, id, &bkt, &pprev);
+	if (shadow) {
+		klp_shadow_table_del_at(shadow, bkt, pprev);
+		if (dtor)
+			dtor(obj, shadow->data);
+		kfree_rcu(shadow, rcu_head);
+	}
+	spin_unlock_irqrestore(&klp_shadow_lock, flags);
+}
+EXPORT_SYMBOL_GPL(klp_shadow_free);
+
+/**
+ * klp_shadow_free_all() - detach and free all <_, id> shadow variables
+ * @id:		data identifier
+ * @dtor:	custom callback that can be used to unregister the variable
+ *		and/or free data that the shadow variable points to (optional)
+ *
+ * Releases every <_, id> shadow variable; callers should stop referencing
+ * them. It walks every bucket of the table with klp_shadow_lock held, and
+ * @dtor runs on each variable once it is unlinked, in atomic context.
+ *
+ * Context: Any context.
+ */
+void klp_shadow_free_all(unsigned long id, klp_shadow_dtor_t dtor)
+{
+	struct klp_shadow_table *tbl;
+	struct klp_shadow __rcu **pprev;
+	struct klp_shadow *shadow;
+	unsigned long flags;
+	u32 bkt;
+
+	spin_lock_irqsave(&klp_shadow_lock, flags);
+	tbl = klp_shadow_table_locked();
+	for (bkt = 0; bkt < 1U << tbl->shift; bkt++) {
+		pprev = &tbl->buckets[bkt];
+		while ((shadow = klp_shadow_deref(*pprev))) {
+			if (shadow->id != id) {
+				pprev = &shadow->next[tbl->link];
+				continue;
+			}
+			/* Makes *pprev point to the next one. */
+			klp_shadow_table_del_at(shadow, bkt, pprev);
+			if (dtor)
+				dtor(shadow->obj, shadow->data);
+			kfree_rcu(shadow, rcu_head);
+		}
+	}
+	spin_unlock_irqrestore(&klp_shadow_lock, flags);
+}
+EXPORT_SYMBOL_GPL(klp_shadow_free_all);
