@@ -100,3 +100,26 @@ function check_result_stalled() {
 		check_result "$@"
 	) || exit 1
 }
+
+# check_result_completed_last(expect) - check_result, for a test whose
+# enable collects variables at its end, outside klp_mutex, while the
+# patching transition may complete before or after that: the lines of the
+# transition's completion are moved to the end of the test's kernel log
+# first.
+function check_result_completed_last() {
+	(
+		# shellcheck disable=SC2317 # called by check_result
+		function dmesg() {
+			# shellcheck disable=SC2016 # the program is awk's
+			command dmesg | awk -v last="$LAST_DMESG" '
+				p && /livepatch: .*: (completing patching transition|patching complete)$/ {
+					held = held $0 "\n"
+					next
+				}
+				{ print }
+				$0 == last { p = 1 }
+				END { printf "%s", held }'
+		}
+		check_result "$@"
+	) || exit 1
+}

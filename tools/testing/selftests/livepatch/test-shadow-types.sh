@@ -103,6 +103,38 @@ livepatch: shadow id 90 ('counter'): 3 variables freed
 % rmmod $MOD_H"
 
 
+# - a pre_patch callback that registers a type, allocates and unregisters
+#   it at once: the variables are collected once the enable dropped
+#   klp_mutex (after the transition started), not in the callback
+
+start_test "an unregister from pre_patch is collected after the enable"
+
+load_lp $MOD_H unregister_in_pre=1
+[[ ! -e "$KLP_SYSFS_DIR/$MOD_H/vmlinux/shadow_types/90" ]] ||
+	die "shadow type 90 still shown under $MOD_H/vmlinux"
+check_shadow_registry 90
+
+check_result_completed_last "% insmod test_modules/$MOD_H.ko unregister_in_pre=1
+livepatch: enabling patch '$MOD_H'
+livepatch: '$MOD_H': initializing patching transition
+livepatch: shadow id 90 ('counter'): referenced by $MOD_H/vmlinux, refcount 1
+$MOD_H: pre_patch: <0> allocated value 81
+$MOD_H: pre_patch: <1> allocated value 82
+$MOD_H: pre_patch: <2> allocated value 83
+livepatch: shadow id 90 ('counter'): released by $MOD_H/vmlinux, refcount 0
+$MOD_H: pre_patch: unregistered
+livepatch: '$MOD_H': starting patching transition
+$MOD_H: dtor <2> value 83
+$MOD_H: dtor <1> value 82
+$MOD_H: dtor <0> value 81
+livepatch: shadow id 90 ('counter'): 3 variables freed
+livepatch: '$MOD_H': completing patching transition
+livepatch: '$MOD_H': patching complete"
+
+disable_lp $MOD_H
+unload_lp $MOD_H
+
+
 # - a patch on a module that is not loaded holds no reference
 # - loading the module references the type and allocates its variables
 # - unloading it destroys them; loading it again finds none of the old ones

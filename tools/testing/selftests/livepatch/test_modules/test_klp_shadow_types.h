@@ -14,7 +14,9 @@
  * SHADOW_TYPE2_NAME	name of the second type
  * SHADOW_ALLOC_IN_PRE	allocate in pre_patch instead of post_patch
  * SHADOW_EXPLICIT	do not list the type: register it for the object
- *			from pre_patch and unregister it from post_unpatch
+ *			from pre_patch and unregister it from post_unpatch;
+ *			with the parameter unregister_in_pre=1, pre_patch
+ *			allocates and unregisters at once instead
  * SHADOW_VALUE		value stored in the first variable (+1 for each next)
  * SHADOW_DTOR_HOLD	add the parameter dtor_hold: a test writes 1, the
  *			next destructor call sets it to 2 and waits until
@@ -149,6 +151,14 @@ static void shadow_fill(const char *when)
 #define SHADOW_TYPES	NULL
 #endif
 
+#ifdef SHADOW_EXPLICIT
+static bool unregister_in_pre;
+module_param(unregister_in_pre, bool, 0444);
+MODULE_PARM_DESC(unregister_in_pre, "pre_patch allocates, then unregisters the type");
+#else
+#define unregister_in_pre	false
+#endif
+
 static int shadow_pre_patch(struct klp_object *obj)
 {
 #ifdef SHADOW_EXPLICIT
@@ -156,6 +166,12 @@ static int shadow_pre_patch(struct klp_object *obj)
 
 	if (ret)
 		return ret;
+	if (unregister_in_pre) {
+		shadow_fill("pre_patch");
+		klp_shadow_unregister(obj, &shadow_type);
+		pr_info("pre_patch: unregistered\n");
+		return 0;
+	}
 #endif
 #ifdef SHADOW_ALLOC_IN_PRE
 	shadow_fill("pre_patch");
@@ -166,14 +182,16 @@ static int shadow_pre_patch(struct klp_object *obj)
 static void shadow_post_unpatch(struct klp_object *obj)
 {
 #ifdef SHADOW_EXPLICIT
-	klp_shadow_unregister(obj, &shadow_type);
+	if (!unregister_in_pre)
+		klp_shadow_unregister(obj, &shadow_type);
 #endif
 }
 
 static void shadow_post_patch(struct klp_object *obj)
 {
 #ifndef SHADOW_ALLOC_IN_PRE
-	shadow_fill("post_patch");
+	if (!unregister_in_pre)
+		shadow_fill("post_patch");
 #endif
 }
 
