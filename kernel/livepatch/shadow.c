@@ -1802,6 +1802,12 @@ bool klp_shadow_release_pending(void)
 	return !list_empty(&klp_shadow_deferred);
 }
 
+/*
+ * The registry's queries, for sysfs and the KUnit tests: here, since they
+ * read it under RCU and klp_shadow_lock, which no other file takes. (A
+ * sysfs show() cannot take klp_shadow_mutex instead: klp_shadow_unregister()
+ * removes a type's directory with it held.)
+ */
 /**
  * klp_shadow_id_stat() - what the registry knows of an id
  * @id:		data identifier
