@@ -6,7 +6,7 @@
 #include <linux/mutex.h>
 #include <linux/types.h>
 
-/* Buckets of the smallest variables' hash table, as many as upstream's. */
+/* Buckets of the smallest variables' hash table. */
 #define KLP_SHADOW_MIN_SHIFT	12
 
 /* "<patch>/<object>": two module names and a slash. */

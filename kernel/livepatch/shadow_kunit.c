@@ -47,9 +47,11 @@ static int kt_register(struct klp_shadow_type *type, const char *owner)
 {
 	int ret;
 
+	mutex_lock(&klp_mutex);
 	mutex_lock(&klp_shadow_mutex);
 	ret = klp_shadow_ref(&kt_refs, type, owner, true);
 	mutex_unlock(&klp_shadow_mutex);
+	mutex_unlock(&klp_mutex);
 	return ret;
 }
 
@@ -626,10 +628,12 @@ static void kt_release(struct kunit *test, bool forced)
 
 	patch.forced = forced;
 	INIT_LIST_HEAD(&obj.shadow_refs);
+	mutex_lock(&klp_mutex);
 	mutex_lock(&klp_shadow_mutex);
 	KUNIT_ASSERT_EQ(test, klp_shadow_ref(&obj.shadow_refs, &t, KT_OWNER_A, false), 0);
 	KUNIT_ASSERT_EQ(test, klp_shadow_ref(&obj.shadow_refs, &u, KT_OWNER_A, false), 0);
 	mutex_unlock(&klp_shadow_mutex);
+	mutex_unlock(&klp_mutex);
 	KUNIT_ASSERT_NOT_NULL(test, klp_shadow_type_alloc(&t, kt_parent(1), sizeof(long),
 							  GFP_KERNEL, (void *)5));
 	KUNIT_ASSERT_NOT_NULL(test, klp_shadow_type_alloc(&u, kt_parent(1), sizeof(long),
@@ -681,12 +685,14 @@ static void klp_shadow_test_release_event_one_grace_period(struct kunit *test)
 	patch.forced = false;
 	INIT_LIST_HEAD(&a.shadow_refs);
 	INIT_LIST_HEAD(&b.shadow_refs);
+	mutex_lock(&klp_mutex);
 	mutex_lock(&klp_shadow_mutex);
 	KUNIT_ASSERT_EQ(test, klp_shadow_ref(&a.shadow_refs, &t, KT_OWNER_A, false), 0);
 	KUNIT_ASSERT_EQ(test, klp_shadow_ref(&a.shadow_refs, &u, KT_OWNER_A, false), 0);
 	KUNIT_ASSERT_EQ(test, klp_shadow_ref(&b.shadow_refs, &u, KT_OWNER_B, false), 0);
 	KUNIT_ASSERT_EQ(test, klp_shadow_ref(&b.shadow_refs, &v, KT_OWNER_B, false), 0);
 	mutex_unlock(&klp_shadow_mutex);
+	mutex_unlock(&klp_mutex);
 	KUNIT_ASSERT_NOT_NULL(test, klp_shadow_type_alloc(&t, kt_parent(1), sizeof(long),
 							  GFP_KERNEL, NULL));
 	KUNIT_ASSERT_NOT_NULL(test, klp_shadow_type_alloc(&u, kt_parent(1), sizeof(long),
@@ -728,10 +734,12 @@ static void klp_shadow_test_deferred_release(struct kunit *test)
 
 	patch.forced = false;
 	INIT_LIST_HEAD(&obj.shadow_refs);
+	mutex_lock(&klp_mutex);
 	mutex_lock(&klp_shadow_mutex);
 	KUNIT_ASSERT_EQ(test, klp_shadow_ref(&obj.shadow_refs, &t, KT_OWNER_A, false), 0);
 	KUNIT_ASSERT_EQ(test, klp_shadow_ref(&obj.shadow_refs, &u, KT_OWNER_A, false), 0);
 	mutex_unlock(&klp_shadow_mutex);
+	mutex_unlock(&klp_mutex);
 	KUNIT_ASSERT_NOT_NULL(test, klp_shadow_type_alloc(&t, kt_parent(1), sizeof(long),
 							  GFP_KERNEL, NULL));
 	KUNIT_ASSERT_NOT_NULL(test, klp_shadow_type_alloc(&u, kt_parent(2), sizeof(long),
@@ -781,9 +789,11 @@ static void klp_shadow_test_reference_ends_deferred(struct kunit *test)
 	patch.forced = false;
 	INIT_LIST_HEAD(&a.shadow_refs);
 	INIT_LIST_HEAD(&b.shadow_refs);
+	mutex_lock(&klp_mutex);
 	mutex_lock(&klp_shadow_mutex);
 	KUNIT_ASSERT_EQ(test, klp_shadow_ref(&a.shadow_refs, &t, KT_OWNER_A, false), 0);
 	mutex_unlock(&klp_shadow_mutex);
+	mutex_unlock(&klp_mutex);
 	KUNIT_ASSERT_NOT_NULL(test, klp_shadow_type_alloc(&t, kt_parent(1), sizeof(long),
 							  GFP_KERNEL, (void *)5));
 

@@ -4,7 +4,7 @@
 
 #include <linux/types.h>
 
-/* Buckets of the smallest variables' hash table, as many as upstream's. */
+/* Buckets of the smallest variables' hash table. */
 #define KLP_SHADOW_MIN_SHIFT	12
 
 /* Internals shadow_kunit.c tests (VISIBLE_IF_KUNIT in shadow.c). */

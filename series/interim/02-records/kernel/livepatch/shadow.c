@@ -11,10 +11,15 @@
  * DOC: Shadow variables
  *
  * A shadow variable is data attached to a parent object, found by the pair
- * <obj, id>. Variables live in a hash table keyed by that pair, resized
- * as they come and go, so that looking one up costs the same at any
- * population. Readers use RCU; the caller provides any mutual exclusion
- * the shadow data itself needs.
+ * <obj, id>. Variables live in a hash table keyed by the parent, resized
+ * as they come and go, so that a lookup walks chains of the same length at
+ * any population. Readers use RCU; the caller provides any mutual
+ * exclusion the shadow data itself needs.
+ *
+ * A variable is live once klp_shadow_*alloc() added it: klp_shadow_get()
+ * may return it at once, so its data must be ready by then (the
+ * constructor runs before it is added). Memory is never allocated under
+ * the spinlock, but with the caller's GFP flags.
  *
  * Every id in use has a record that lists its variables and counts them
  * and their bytes, so that freeing an id's variables walks only those.
@@ -88,19 +93,20 @@ struct klp_shadow_table {
 };
 
 /*
- * The variables' hash table: upstream's lookup (hash, bucket, chain), but
- * with two to four buckets per variable after a resize, two to eight in
- * between, and never fewer buckets than upstream's fixed table (the
- * smallest table, static). Readers use klp_shadow_desc
- * under RCU and always see a complete table: one word that holds the
- * address of the bucket array (aligned to KLP_SHADOW_DESC_ALIGN bytes or
- * more), the shift and the link, so that a lookup loads a single word more
- * than upstream's, whose table address is a constant (none more while the
+ * The variables' hash table: a lookup hashes the parent to a bucket and
+ * walks its chain, in a table of two to four buckets per variable after a
+ * resize, two to eight in between, and never fewer than 1 <<
+ * KLP_SHADOW_MIN_SHIFT (the smallest table, static). Readers use
+ * klp_shadow_desc under RCU and always see a complete table: one word that
+ * holds the address of the bucket array (aligned to KLP_SHADOW_DESC_ALIGN
+ * bytes or more), the shift and the link, so that a lookup loads a single
+ * word more than one in a table of constant address (none more while the
  * smallest table is in use, see below).
  *
  * klp_shadow_resize_fn() resizes it: it fills klp_shadow_future through the
- * other link of each variable, at most KLP_SHADOW_RESIZE_BATCH buckets or
- * KLP_SHADOW_RESIZE_ENTRIES variables per klp_shadow_lock section, while
+ * other link of each variable, at most KLP_SHADOW_RESIZE_BATCH whole
+ * buckets per klp_shadow_lock section, and no bucket more once
+ * KLP_SHADOW_RESIZE_ENTRIES variables are copied, while
  * writers keep both tables up to date (a writer also links into the future
  * table a variable whose bucket is among the klp_shadow_moved ones copied);
  * then it publishes the new table and waits for a grace period before the
@@ -112,7 +118,7 @@ struct klp_shadow_table {
  * While the static smallest table is in use, always through link 0, as
  * from boot until the population first calls for more and again once it
  * fell back, klp_shadow_table0_direct lets readers use it without loading
- * klp_shadow_desc, exactly as upstream uses its table: the worker turns it
+ * klp_shadow_desc, as a table of constant address is used: the worker turns it
  * off before it starts a resize from there, and on again once it made the
  * static table the one in use and no reader walks the previous one. A
  * shrink to the smallest size through link 1 goes through a table of that
@@ -164,8 +170,8 @@ static DEFINE_IRQ_WORK(klp_shadow_resize_irq_work, klp_shadow_resize_irq);
 DEFINE_HASHTABLE(klp_shadow_ids, KLP_SHADOW_IDS_BITS);
 
 /*
- * The bucket of a variable: like upstream's, by its parent alone, so that
- * the few variables of one parent share a chain.
+ * The bucket of a variable: by its parent alone, so that the few variables
+ * of one parent share a chain.
  */
 static u32 klp_shadow_hash(void *obj, unsigned int shift)
 {
@@ -213,8 +219,8 @@ klp_shadow_walk_chain(struct klp_shadow __rcu **buckets, unsigned int shift,
 /*
  * Find <obj, id>. The caller holds klp_shadow_lock, or rcu_read_lock() for
  * as long as it uses the result. Always inlined: a call and return cost as
- * much as the lookup itself in a small table (make bench measured a get
- * among 1000 variables at twice upstream's cost with the call).
+ * much as the lookup itself in a small table (twice the time of a get
+ * among 1000 variables, measured under QEMU).
  */
 static __always_inline struct klp_shadow *klp_shadow_lookup(void *obj,
 							    unsigned long id)

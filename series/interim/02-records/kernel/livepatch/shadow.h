@@ -5,7 +5,7 @@
 #include <linux/livepatch.h>
 #include <linux/types.h>
 
-/* Buckets of the smallest variables' hash table, as many as upstream's. */
+/* Buckets of the smallest variables' hash table. */
 #define KLP_SHADOW_MIN_SHIFT	12
 
 /**
