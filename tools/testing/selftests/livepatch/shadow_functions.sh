@@ -110,9 +110,11 @@ function check_result_completed_last() {
 	(
 		# shellcheck disable=SC2317 # called by check_result
 		function dmesg() {
+			local done="': (completing patching transition|patching complete)$"
+
 			# shellcheck disable=SC2016 # the program is awk's
-			command dmesg | awk -v last="$LAST_DMESG" '
-				p && /livepatch: .*: (completing patching transition|patching complete)$/ {
+			command dmesg | awk -v last="$LAST_DMESG" -v done="$done" '
+				p && $0 ~ done {
 					held = held $0 "\n"
 					next
 				}
