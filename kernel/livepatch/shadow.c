@@ -1267,10 +1267,13 @@ VISIBLE_IF_KUNIT void klp_shadow_unref(struct klp_shadow_owner *own,
 	spin_lock_irqsave(&klp_shadow_lock, flags);
 	rec = klp_shadow_id_find(type->id);
 	if (WARN_ON(!rec)) {
-		/* Off the holder's list all the same, which its caller empties. */
+		/*
+		 * Off the holder's list all the same, which its caller empties,
+		 * but not freed: a record of another id (the type's id changed?)
+		 * may still list it among its owners.
+		 */
 		list_del(&own->ref_node);
 		spin_unlock_irqrestore(&klp_shadow_lock, flags);
-		kfree(own);
 		return;
 	}
 	list_del(&own->node);
@@ -1533,18 +1536,20 @@ EXPORT_SYMBOL_GPL(klp_shadow_unregister);
 /* Typed access needs a reference; warn once per type when there is none. */
 static bool klp_shadow_type_usable(struct klp_shadow_type *type)
 {
+	unsigned long flags;
+
 	if (likely(READ_ONCE(type->nr_refs)))
 		return true;
 
 	if (!READ_ONCE(type->warned)) {
 		WRITE_ONCE(type->warned, true);
 		/* Deferred: the caller may hold a scheduler lock. */
-		preempt_disable();
+		local_irq_save(flags);
 		printk_deferred_enter();
 		pr_warn("shadow id %lu ('%s') used without a reference: list it in klp_object.shadow_types or call klp_shadow_register()\n",
 			type->id, type->name ?: "");
 		printk_deferred_exit();
-		preempt_enable();
+		local_irq_restore(flags);
 	}
 	return false;
 }

@@ -625,15 +625,19 @@ static void kt_release(struct kunit *test, bool forced)
 	static struct klp_patch patch;
 	static struct klp_object obj;
 	LIST_HEAD(collection);
+	int ret[4];
 
 	patch.forced = forced;
 	INIT_LIST_HEAD(&obj.shadow_refs);
+	/* Asserted with no mutex held: a failed assertion ends the test. */
 	mutex_lock(&klp_mutex);
 	mutex_lock(&klp_shadow_mutex);
-	KUNIT_ASSERT_EQ(test, klp_shadow_ref(&obj.shadow_refs, &t, KT_OWNER_A, false), 0);
-	KUNIT_ASSERT_EQ(test, klp_shadow_ref(&obj.shadow_refs, &u, KT_OWNER_A, false), 0);
+	ret[0] = klp_shadow_ref(&obj.shadow_refs, &t, KT_OWNER_A, false);
+	ret[1] = klp_shadow_ref(&obj.shadow_refs, &u, KT_OWNER_A, false);
 	mutex_unlock(&klp_shadow_mutex);
 	mutex_unlock(&klp_mutex);
+	KUNIT_ASSERT_EQ(test, ret[0], 0);
+	KUNIT_ASSERT_EQ(test, ret[1], 0);
 	KUNIT_ASSERT_NOT_NULL(test, klp_shadow_type_alloc(&t, kt_parent(1), sizeof(long),
 							  GFP_KERNEL, (void *)5));
 	KUNIT_ASSERT_NOT_NULL(test, klp_shadow_type_alloc(&u, kt_parent(1), sizeof(long),
@@ -680,6 +684,7 @@ static void klp_shadow_test_release_event_one_grace_period(struct kunit *test)
 	static struct klp_patch patch;
 	static struct klp_object a, b;
 	LIST_HEAD(collection);
+	int ret[4];
 	unsigned int before;
 
 	patch.forced = false;
@@ -687,12 +692,13 @@ static void klp_shadow_test_release_event_one_grace_period(struct kunit *test)
 	INIT_LIST_HEAD(&b.shadow_refs);
 	mutex_lock(&klp_mutex);
 	mutex_lock(&klp_shadow_mutex);
-	KUNIT_ASSERT_EQ(test, klp_shadow_ref(&a.shadow_refs, &t, KT_OWNER_A, false), 0);
-	KUNIT_ASSERT_EQ(test, klp_shadow_ref(&a.shadow_refs, &u, KT_OWNER_A, false), 0);
-	KUNIT_ASSERT_EQ(test, klp_shadow_ref(&b.shadow_refs, &u, KT_OWNER_B, false), 0);
-	KUNIT_ASSERT_EQ(test, klp_shadow_ref(&b.shadow_refs, &v, KT_OWNER_B, false), 0);
+	ret[0] = klp_shadow_ref(&a.shadow_refs, &t, KT_OWNER_A, false);
+	ret[1] = klp_shadow_ref(&a.shadow_refs, &u, KT_OWNER_A, false);
+	ret[2] = klp_shadow_ref(&b.shadow_refs, &u, KT_OWNER_B, false);
+	ret[3] = klp_shadow_ref(&b.shadow_refs, &v, KT_OWNER_B, false);
 	mutex_unlock(&klp_shadow_mutex);
 	mutex_unlock(&klp_mutex);
+	KUNIT_ASSERT_EQ(test, ret[0] | ret[1] | ret[2] | ret[3], 0);
 	KUNIT_ASSERT_NOT_NULL(test, klp_shadow_type_alloc(&t, kt_parent(1), sizeof(long),
 							  GFP_KERNEL, NULL));
 	KUNIT_ASSERT_NOT_NULL(test, klp_shadow_type_alloc(&u, kt_parent(1), sizeof(long),
@@ -784,6 +790,7 @@ static void klp_shadow_test_reference_ends_deferred(struct kunit *test)
 	static struct klp_patch patch;
 	static struct klp_object a, b;
 	LIST_HEAD(collection);
+	int ret[4];
 	unsigned int before;
 
 	patch.forced = false;
@@ -791,9 +798,10 @@ static void klp_shadow_test_reference_ends_deferred(struct kunit *test)
 	INIT_LIST_HEAD(&b.shadow_refs);
 	mutex_lock(&klp_mutex);
 	mutex_lock(&klp_shadow_mutex);
-	KUNIT_ASSERT_EQ(test, klp_shadow_ref(&a.shadow_refs, &t, KT_OWNER_A, false), 0);
+	ret[0] = klp_shadow_ref(&a.shadow_refs, &t, KT_OWNER_A, false);
 	mutex_unlock(&klp_shadow_mutex);
 	mutex_unlock(&klp_mutex);
+	KUNIT_ASSERT_EQ(test, ret[0], 0);
 	KUNIT_ASSERT_NOT_NULL(test, klp_shadow_type_alloc(&t, kt_parent(1), sizeof(long),
 							  GFP_KERNEL, (void *)5));
 
@@ -804,8 +812,9 @@ static void klp_shadow_test_reference_ends_deferred(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, kt_dtor_calls, 0);
 
 	mutex_lock(&klp_shadow_mutex);
-	KUNIT_EXPECT_EQ(test, klp_shadow_ref(&b.shadow_refs, &w, KT_OWNER_B, false), 0);
+	ret[1] = klp_shadow_ref(&b.shadow_refs, &w, KT_OWNER_B, false);
 	mutex_unlock(&klp_shadow_mutex);
+	KUNIT_EXPECT_EQ(test, ret[1], 0);
 	KUNIT_EXPECT_EQ(test, klp_shadow_test_grace_periods - before, 1U);
 	KUNIT_EXPECT_EQ(test, kt_dtor_calls, 1);
 	KUNIT_EXPECT_EQ(test, kt_dtor_sum, 5UL);

@@ -104,10 +104,11 @@ livepatch: shadow id 90 ('counter'): 3 variables freed
 
 
 # - a pre_patch callback that registers a type, allocates and unregisters
-#   it at once: the variables are collected once the enable dropped
-#   klp_mutex (after the transition started), not in the callback
+#   it at once: the variables are not collected in the callback but after
+#   the transition started, by the end of the enable (outside klp_mutex:
+#   on a lockdep kernel, klp_shadow_release_finish() asserts it)
 
-start_test "an unregister from pre_patch is collected after the enable"
+start_test "an unregister from pre_patch is collected by the end of the enable"
 
 load_lp $MOD_H unregister_in_pre=1
 [[ ! -e "$KLP_SYSFS_DIR/$MOD_H/vmlinux/shadow_types/90" ]] ||

@@ -2,7 +2,6 @@
 #ifndef _LIVEPATCH_SHADOW_H
 #define _LIVEPATCH_SHADOW_H
 
-#include <linux/livepatch.h>
 #include <linux/types.h>
 
 /* Buckets of the smallest variables' hash table. */
