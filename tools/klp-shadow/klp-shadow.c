@@ -367,7 +367,9 @@ static int ks_parse_selector(struct ks_ctx *ctx, const char *s,
 		*id++ = '\0';
 		sel->has_id = true;
 	}
+	/* "." and ".." name directories, but no patch or object. */
 	if (!*sel->patch || (sel->object && !*sel->object) ||
+	    !strcmp(sel->patch, ".") || (sel->object && !strcmp(sel->object, ".")) ||
 	    strstr(s, "..") || (id && !ks_parse_id(id, &sel->id))) {
 		free(copy);
 		sel->patch = NULL;

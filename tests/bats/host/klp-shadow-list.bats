@@ -83,7 +83,7 @@ number number number number array string"
 }
 
 @test "a malformed selector is a usage error, 64" {
-	for sel in / a// a/b/c/d a/b/x a/b/-1 ../x ""; do
+	for sel in / a// a/b/c/d a/b/x a/b/-1 ../x "" . ./x x/. x/./1; do
 		run ks list "$sel"
 		assert_equal "$status" 64
 	done
