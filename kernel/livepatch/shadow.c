@@ -165,8 +165,8 @@ struct klp_shadow_table {
  * While the static smallest table is in use, always through link 0, as
  * from boot until the population first calls for more and again once it
  * fell back, klp_shadow_table0_direct lets readers use it without loading
- * klp_shadow_desc, as a table of constant address is used: the worker turns it
- * off before it starts a resize from there, and on again once it made the
+ * klp_shadow_desc, as a table of constant address is used: the worker
+ * turns it off before it starts a resize from there, and on again once it made the
  * static table the one in use and no reader walks the previous one. A
  * shrink to the smallest size through link 1 goes through a table of that
  * size allocated for the purpose: one resize more (a copy and a grace

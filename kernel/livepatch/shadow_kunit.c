@@ -625,7 +625,7 @@ static void kt_release(struct kunit *test, bool forced)
 	static struct klp_patch patch;
 	static struct klp_object obj;
 	LIST_HEAD(collection);
-	int ret[4];
+	int ret[2];
 
 	patch.forced = forced;
 	INIT_LIST_HEAD(&obj.shadow_refs);
@@ -736,16 +736,19 @@ static void klp_shadow_test_deferred_release(struct kunit *test)
 	static struct klp_patch patch;
 	static struct klp_object obj;
 	LIST_HEAD(collection);
+	int ret[2];
 	unsigned int before;
 
 	patch.forced = false;
 	INIT_LIST_HEAD(&obj.shadow_refs);
 	mutex_lock(&klp_mutex);
 	mutex_lock(&klp_shadow_mutex);
-	KUNIT_ASSERT_EQ(test, klp_shadow_ref(&obj.shadow_refs, &t, KT_OWNER_A, false), 0);
-	KUNIT_ASSERT_EQ(test, klp_shadow_ref(&obj.shadow_refs, &u, KT_OWNER_A, false), 0);
+	ret[0] = klp_shadow_ref(&obj.shadow_refs, &t, KT_OWNER_A, false);
+	ret[1] = klp_shadow_ref(&obj.shadow_refs, &u, KT_OWNER_A, false);
 	mutex_unlock(&klp_shadow_mutex);
 	mutex_unlock(&klp_mutex);
+	KUNIT_ASSERT_EQ(test, ret[0], 0);
+	KUNIT_ASSERT_EQ(test, ret[1], 0);
 	KUNIT_ASSERT_NOT_NULL(test, klp_shadow_type_alloc(&t, kt_parent(1), sizeof(long),
 							  GFP_KERNEL, NULL));
 	KUNIT_ASSERT_NOT_NULL(test, klp_shadow_type_alloc(&u, kt_parent(2), sizeof(long),
@@ -790,7 +793,7 @@ static void klp_shadow_test_reference_ends_deferred(struct kunit *test)
 	static struct klp_patch patch;
 	static struct klp_object a, b;
 	LIST_HEAD(collection);
-	int ret[4];
+	int ret[2];
 	unsigned int before;
 
 	patch.forced = false;
