@@ -1533,16 +1533,15 @@ void klp_shadow_unregister(struct klp_object *obj, struct klp_shadow_type *type)
 }
 EXPORT_SYMBOL_GPL(klp_shadow_unregister);
 
-/* Typed access needs a reference; warn once per type when there is none. */
-static bool klp_shadow_type_usable(struct klp_shadow_type *type)
+/*
+ * Typed access without a reference: warn once per type, and return NULL.
+ * Out of line, to keep the warning out of the typed accessors' fast path.
+ */
+static noinline void *klp_shadow_type_unusable(struct klp_shadow_type *type)
 {
 	unsigned long flags;
 
-	if (likely(READ_ONCE(type->nr_refs)))
-		return true;
-
-	if (!READ_ONCE(type->warned)) {
-		WRITE_ONCE(type->warned, true);
+	if (!xchg(&type->warned, true)) {
 		/* Deferred: the caller may hold a scheduler lock. */
 		local_irq_save(flags);
 		printk_deferred_enter();
@@ -1551,6 +1550,15 @@ static bool klp_shadow_type_usable(struct klp_shadow_type *type)
 		printk_deferred_exit();
 		local_irq_restore(flags);
 	}
+	return NULL;
+}
+
+/* Typed access needs a reference: without one, warn once and refuse. */
+static bool klp_shadow_type_usable(struct klp_shadow_type *type)
+{
+	if (likely(READ_ONCE(type->nr_refs)))
+		return true;
+	klp_shadow_type_unusable(type);
 	return false;
 }
 
@@ -1567,8 +1575,8 @@ void *klp_shadow_type_get(struct klp_shadow_type *type, void *obj)
 {
 	struct klp_shadow *shadow;
 
-	if (!klp_shadow_type_usable(type))
-		return NULL;
+	if (unlikely(!READ_ONCE(type->nr_refs)))
+		return klp_shadow_type_unusable(type);
 
 	rcu_read_lock();
 	shadow = klp_shadow_lookup(obj, type->id);
