@@ -12,7 +12,8 @@
 # KASAN or kmemleak report (harness/scan-log.sh), even when the command
 # succeeded. KLP_VM_ACCEL=kvm opts in to KVM (it hangs on some hosts).
 # The CPUs come from QEMU's ACPI tables (CONFIG_ACPI).
-# KLP_VM_MEM sets the guest memory (default 2G).
+# KLP_VM_MEM sets the guest memory (default 2G), KLP_VM_SMP its CPUs
+# (default 2).
 
 set -euo pipefail
 # shellcheck source=harness/lib.sh
@@ -71,7 +72,7 @@ cmdline+=" rootflags=trans=virtio,version=9p2000.L,msize=262144,cache=loose ro"
 cmdline+=" init=$HARNESS/guest/init.sh ${KLP_VM_APPEND:-}"
 
 # shellcheck disable=SC2054 # commas belong to QEMU's option syntax
-qemu=(qemu-system-x86_64 -accel "$accel" -smp 2 -m "${KLP_VM_MEM:-2G}"
+qemu=(qemu-system-x86_64 -accel "$accel" -smp "${KLP_VM_SMP:-2}" -m "${KLP_VM_MEM:-2G}"
 	-nographic -no-reboot -net none -vga none -kernel "$kernel" -append "$cmdline"
 	-fsdev "local,id=root,path=/,security_model=none,readonly=on,multidevs=remap"
 	-device virtio-9p-pci,fsdev=root,mount_tag=/dev/root
