@@ -13,7 +13,11 @@
 # (default 3: boots of each kernel, alternating ours and upstream),
 # KLP_BENCH_LOADS (default 2: module loads per population in a boot) and
 # KLP_BENCH_ROUNDS (default 5: rounds per figure inside a load) tune the
-# run. A pass's figure is the median over its loads of each load's median
+# run, and KLP_BENCH_VCPUS (default 1) the guests' CPUs: under QEMU's
+# single-threaded TCG (harness/vm.sh says why not multi-threaded) the
+# vCPUs of a guest take turns on one host thread, so that a second one
+# adds no parallelism, only time that passes for a vCPU while the other
+# runs: in its timed loops and in its IRQs-off sections. A pass's figure is the median over its loads of each load's median
 # over its rounds; a figure is the median over the passes, and a ratio the
 # median over the passes of each pass's ratio. Results are kept in
 # build/bench/.
@@ -27,6 +31,7 @@ read -ra SIZES <<< "${KLP_BENCH_SIZES:-1000 16000 256000 1000000}"
 PASSES=${KLP_BENCH_PASSES:-3}
 LOADS=${KLP_BENCH_LOADS:-2}
 ROUNDS=${KLP_BENCH_ROUNDS:-5}
+VCPUS=${KLP_BENCH_VCPUS:-1}
 OUT="$BUILD/bench"
 UPSTREAM_SRC="$BUILD/src-upstream"
 
@@ -52,7 +57,7 @@ run_vm() {
 		msg "benchmarking $name, pass $pass of $PASSES (log: $out.log)"
 		# vm.sh boots with tsc=reliable: no clocksource watchdog to
 		# demote the TSC to jiffies (4 ms steps) when TCG runs late.
-		OBJ=$obj KLP_VM_MEM=3G "$HARNESS/vm.sh" --timeout 3600 --out "$out" -- \
+		OBJ=$obj KLP_VM_MEM=3G KLP_VM_SMP=$VCPUS "$HARNESS/vm.sh" --timeout 3600 --out "$out" -- \
 			"$HARNESS/guest/bench.sh" "$@" >"$out.log" 2>&1 && break
 		grep -q '^BENCH-CLOCK' "$out/output" ||
 			die "the $name benchmark failed: $out.log"
@@ -145,7 +150,8 @@ print_table() {
 
 	printf '%-22s %9s %12s %12s %8s %8s %8s\n' figure N ours upstream ours/up min max
 	for f in populate_ns get_hit_ns get_miss_ns floor_ns alloc_ns free_ns collect_1_ns \
-		 collect_all_ns irqoff_collect_max_us irqoff_populate_max_us \
+		 collect_all_ns irqoff_collect_max_us irqoff_populate_max_us irqoff_kfree_max_us \
+		 irqoff_busy_max_us \
 		 slab_kb_before slab_kb_after vmalloc_kb_growth bytes_per_var \
 		 typed_get_hit_ns typed_collect_1_ns synchronize_rcu_ns; do
 		for n in "${SIZES[@]}"; do
@@ -195,13 +201,26 @@ print_bench_lines() {
 			ours "$n" typed_collect_1_ns ours "$n" synchronize_rcu_ns
 	done
 	# Sections are judged load by load: the median of every load's
-	# longest section, where it was the collection's (or the resize's).
+	# longest section, where it was the collection's own (under the
+	# registry's lock), the slab allocator's under the collection, or the
+	# resize's (in any of the three traced phases).
 	echo "BENCH irqoff_max_us_collect_1M_ours $(loads ours "$big" irqoff_collect_us)" \
 		"loads $(count ours "$big" irqoff_collect_us) of $(count ours "$big" irqoff_collect_max_us)"
 	echo "BENCH irqoff_max_us_collect_1M_upstream $(loads upstream "$big" irqoff_collect_us)" \
 		"loads $(count upstream "$big" irqoff_collect_us) of $(count upstream "$big" irqoff_collect_max_us)"
+	echo "BENCH irqoff_max_us_collect_alloc_1M_ours $(loads ours "$big" irqoff_collect_alloc_us)" \
+		"loads $(count ours "$big" irqoff_collect_alloc_us) of $(count ours "$big" irqoff_collect_max_us)"
 	echo "BENCH irqoff_max_us_resize_1M_ours $(loads ours "$big" irqoff_resize_us)" \
-		"loads $(count ours "$big" irqoff_resize_us) of $(( $(count ours "$big" irqoff_collect_max_us) * 2 ))"
+		"loads $(count ours "$big" irqoff_resize_us) of $(( $(count ours "$big" irqoff_collect_max_us) * 3 ))"
+	# The controls: the longest section while the module frees as many
+	# slab objects, without shadow variables, and while it holds IRQs
+	# off in 20 us sections of nothing, whatever the section belonged to.
+	for k in ours upstream; do
+		echo "BENCH irqoff_max_us_kfree_1M_$k $(loads "$k" "$big" irqoff_kfree_max_us)" \
+			"loads $(count "$k" "$big" irqoff_kfree_max_us)"
+		echo "BENCH irqoff_max_us_busy_1M_$k $(loads "$k" "$big" irqoff_busy_max_us)" \
+			"loads $(count "$k" "$big" irqoff_busy_max_us)"
+	done
 	bench live_read_1M_over_10_ours ours "$big" live_read_ns ours 10 live_read_ns
 	echo "BENCH bytes_per_variable_ours $(bytes_per_var ours "$big")"
 	echo "BENCH bytes_per_variable_upstream $(bytes_per_var upstream "$big")"
@@ -231,7 +250,7 @@ plot() {
 		plot "$OUT/get.dat" using 1:3 with linespoints title "upstream 6.12, hit", \
 		     "" using 1:2 with linespoints title "ours, hit", \
 		     "" using 1:5 with linespoints title "ours, miss", \
-		     "" using 1:4 with linespoints dashtype 2 title "floor: one dependent load"
+		     "" using 1:4 with linespoints dashtype 2 title "floor: a bucket and a variable, dependent loads"
 	EOF
 	msg "plot: $TOP/BENCHMARKS.png"
 }
@@ -259,7 +278,7 @@ main() {
 			"$ROUNDS" "${SIZES[@]}"
 	done
 	echo
-	echo "Shadow variables, ours against upstream $(kernel_release), QEMU TCG, 2 vCPUs;"
+	echo "Shadow variables, ours against upstream $(kernel_release), QEMU TCG, $VCPUS vCPU(s);"
 	echo "$PASSES passes, alternating boots; in a pass, medians over $LOADS module loads"
 	echo "of medians of $ROUNDS rounds; figures and ratios are medians over the passes"
 	echo "(times in ns unless named _us; bytes per variable from the Slab line of"

@@ -38,16 +38,37 @@ raw() {
 }
 
 # section_of: what the longest IRQs-off section of the trace belongs to,
-# from the stack where it ended: an interrupt (the unwinder goes on into
-# whatever it interrupted), the table's resize worker, the shadow variable
-# code the module called (a collection, an allocation), or other.
+# from the functions it started and ended in and the stack where it ended:
+#   irq     an interrupt: it started in irqentry_enter, or ended in an
+#           entry or exit of one, or its stack goes through one (the
+#           unwinder often goes on into whatever it interrupted instead);
+#   resize  the table's resize worker, the static key it flips included
+#           (its last call, a tail call, leaves no frame of its own);
+#   alloc   the slab or page allocator, its innermost frame theirs, under
+#           the shadow variable code the module called (the collection's
+#           kfree(), say): a lower bound, as a tail call can hide theirs;
+#   own     the registry's own lock, in that code (a collection, an
+#           allocation): an upper bound, for the same reason;
+#   other   anything else (another task).
 section_of() {
-	if grep -q '=> \(asm_sysvec_\|asm_common_interrupt\|irq_exit\)' "$TRACING/trace"; then
+	local t=$TRACING/trace frames
+
+	frames=$(sed -n 's/^ => \([^ ]*\).*/\1/p' "$t")
+	if grep -q -e '^#  => started at: *irqentry_enter' \
+		-e '^#  => ended at: *\(asm_\|irqentry_exit\)' "$t" ||
+		grep -q '^\(asm_sysvec_\|asm_common_interrupt\|irq_exit\)' <<< "$frames"; then
 		echo irq
-	elif grep -q '=> klp_shadow_resize_fn' "$TRACING/trace"; then
+	elif grep -q '^klp_shadow_resize_fn$' <<< "$frames" ||
+		grep -A1 '^static_key_\(en\|dis\)able' <<< "$frames" |
+		grep -q '^process_one_work$'; then
 		echo resize
-	elif grep -q '=> \(klp_shadow_\|__klp_shadow_\|bench_\)' "$TRACING/trace"; then
-		echo own
+	elif grep -q '^_*\(klp_shadow_\|bench_\)' <<< "$frames"; then
+		if grep -v -m 1 '^\(trace_hardirqs_\|_raw_spin_unlock\)' <<< "$frames" |
+			grep -q '^_*\(kfree\|kmalloc\|kmem_cache_\|slab_\|put_cpu_partial\|free_pcppages_bulk\|free_unref_\|free_one_page\|rmqueue\|get_page_from_freelist\)'; then
+			echo alloc
+		else
+			echo own
+		fi
 	else
 		echo other
 	fi
@@ -71,20 +92,24 @@ traced() {
 	# Where the longest section was: its task, first and last function.
 	echo "BENCH-IRQOFF $n $phase ${lat} us in $who: $(sed -n 's/^#  *| task: \([^ ]*\).*/task \1,/p;
 		s/^#  => started at: */started at /p; s/^#  => ended at: */ended at /p' \
-		"$TRACING/trace" | tr '\n' ' ')"
+		"$TRACING/trace" | tr '\n' ' ')stack $(sed -n 's/^ => \([^ ]*\).*/\1/p' \
+		"$TRACING/trace" | head -n 8 | paste -s -d '<')"
 	echo nop > "$TRACING/current_tracer"
 	raw "$n" "irqoff_${phase}_max_us" "$lat"
 	# The longest section of the collection or of a resize, when it is
 	# the longest of the phase.
 	if [ "$who" = resize ]; then
 		raw "$n" irqoff_resize_us "$lat"
-	elif [ "$who" = own ] && [ "$phase" = collect ]; then
+	elif [ "$phase" = collect ] && [ "$who" = own ]; then
 		raw "$n" irqoff_collect_us "$lat"
+	elif [ "$phase" = collect ] && [ "$who" = alloc ]; then
+		raw "$n" irqoff_collect_alloc_us "$lat"
 	fi
 }
 
-# run_size N: populate, measure, collect all under the irqsoff tracer, and
-# populate again under it.
+# run_size N: populate, measure, collect all under the irqsoff tracer,
+# populate again under it, free as many slab objects under it, and hold
+# IRQs off in short sections under it (the controls).
 run_size() {
 	local n=$1 before after vbefore vafter name
 
@@ -102,7 +127,7 @@ run_size() {
 	raw "$n" slab_kb_after "$after"
 	raw "$n" slab_kb_growth "$((after - before))"
 	raw "$n" vmalloc_kb_growth "$((vafter - vbefore))"
-	dmesg | sed -n "s/.*klp_shadow_bench: $n \([a-z0-9_]*\) \([0-9]*\)$/\1 \2/p" |
+	dmesg | sed -n "s/.*klp_shadow_bench: $n \([a-z0-9_]*\) \([0-9.]*\)$/\1 \2/p" |
 		while read -r name value; do raw "$n" "$name" "$value"; done
 
 	traced collect "$n"
@@ -112,6 +137,14 @@ run_size() {
 	# the shrink the collection started is over.
 	sleep 1
 	traced populate "$n"
+	# The control: as many slab objects freed, no shadow variable code,
+	# once the table's growth is over.
+	echo 1 > /sys/module/klp_shadow_bench/parameters/kalloc
+	sleep 2
+	traced kfree "$n"
+	# And IRQs off in 20 us sections of nothing, as long as the
+	# collection took: what the emulator adds to a section.
+	traced busy "$n"
 	rmmod klp_shadow_bench
 }
 

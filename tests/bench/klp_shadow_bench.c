@@ -10,20 +10,28 @@
  *
  *	klp_shadow_bench: N <name> <value>
  *
- * each the median of R rounds. The N variables stay until something writes
- * to the collect parameter, which frees all of them at once (timed, and
- * the moment for the harness to watch the irqsoff tracer), or until rmmod;
- * writing to the populate parameter then makes them again, untimed (the
- * moment to watch the table grow).
+ * each the median of R rounds, in ns (two decimals for a figure per call).
+ * The N variables stay until something writes to the collect parameter,
+ * which frees all of them at once (timed, and the moment for the harness
+ * to watch the irqsoff tracer), or until rmmod; writing to the populate
+ * parameter then makes them again, untimed (the moment to watch the table
+ * grow). Writing to the kalloc parameter allocates N slab objects with no
+ * shadow variable, writing to the kfree parameter then frees them: what
+ * freeing that much memory shows under the irqsoff tracer. Writing to the
+ * busy parameter holds IRQs off in short sections of nothing, for as long
+ * as the last collection took: what the emulator adds to any section.
  *
- * The memory floor: the time of one load in a chain of random dependent
- * loads, one per 64-byte cell, over as many bytes as our table and the N
- * variables take (bench_floor_bytes()), whichever kernel runs it.
+ * The memory floor: the time of one step in a chain of random dependent
+ * loads over an array of as many buckets as our table has and N 64-byte
+ * slab objects, as the N variables are; a step loads a bucket, which points
+ * to a cell, and the cell, which points to the next step's bucket: the two
+ * dependent loads a hit cannot do without, whichever kernel runs it.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/kernel.h>
+#include <linux/delay.h>
 #include <linux/ktime.h>
 #include <linux/livepatch.h>
 #include <linux/log2.h>
@@ -60,6 +68,9 @@ MODULE_PARM_DESC(rounds, "Rounds per figure, the median is printed (default 5)")
 
 static bool populated;
 
+/* How long the last collection took, in ns: the busy control's duration. */
+static u64 bench_collect_ns;
+
 /* Parent i: an address never dereferenced, one variable per parent. */
 static void *bench_parent(unsigned long i)
 {
@@ -84,11 +95,26 @@ static void bench_print(const char *name, u64 value)
 	pr_info("%lu %s %llu\n", nr, name, value);
 }
 
+/* Hundredths of a ns per call of @calls since @start. */
+static u64 bench_per_call(ktime_t start, unsigned long calls)
+{
+	return div64_ul(100 * ktime_to_ns(ktime_sub(ktime_get(), start)), calls);
+}
+
+/* A figure per call, in hundredths of a ns: printed in ns, two decimals. */
+static void bench_print_per_call(const char *name, u64 value)
+{
+	u32 rem;
+	u64 ns = div_u64_rem(value, 100, &rem);
+
+	pr_info("%lu %s %llu.%02u\n", nr, name, ns, rem);
+}
+
 /*
- * BENCH_LOOKUPS lookups of the M scattered present parents of @order, in
- * turn, or of as many absent ones: ns per call.
+ * BENCH_LOOKUPS lookups of the scattered present parents of @order, or of
+ * as many absent ones: hundredths of a ns per call.
  */
-static u64 bench_get(const u32 *order, unsigned int m, bool hit)
+static u64 bench_get(const u32 *order, bool hit)
 {
 	u64 t[BENCH_MAX_ROUNDS];
 	unsigned int r, i;
@@ -99,11 +125,11 @@ static u64 bench_get(const u32 *order, unsigned int m, bool hit)
 		found = 0;
 		start = ktime_get();
 		for (i = 0; i < BENCH_LOOKUPS; i++) {
-			unsigned long p = order[i % m] + (hit ? 0 : nr);
+			unsigned long p = order[i] + (hit ? 0 : nr);
 
 			found += !!klp_shadow_get(bench_parent(p), BENCH_ID_BULK);
 		}
-		t[r] = div_u64(ktime_to_ns(ktime_sub(ktime_get(), start)), BENCH_LOOKUPS);
+		t[r] = bench_per_call(start, BENCH_LOOKUPS);
 		if (found != (hit ? BENCH_LOOKUPS : 0))
 			pr_err("get: %lu of %u found\n", found, BENCH_LOOKUPS);
 		cond_resched();
@@ -111,64 +137,141 @@ static u64 bench_get(const u32 *order, unsigned int m, bool hit)
 	return bench_median(t, rounds);
 }
 
-static unsigned long bench_floor_bytes(void)
+/* Where the floor's chain ended: the result of its loop. */
+static void *bench_floor_end;
+
+/* The buckets of our table at N: two per variable, at least 4096. */
+static unsigned long bench_floor_buckets(void)
 {
-	return sizeof(void *) * max(4096UL, roundup_pow_of_two(2 * nr)) +
-	       BENCH_CELL * nr;
+	return clamp(roundup_pow_of_two(2 * nr), 4096UL, 1UL << 26);
+}
+
+/* Free the first @n of @cells, 64-byte slab objects, and @cells. */
+static void bench_cells_free(void **cells, unsigned long n)
+{
+	unsigned long i;
+
+	for (i = 0; i < n; i++) {
+		kfree(cells[i]);
+		if (!(i % 1024))
+			cond_resched();
+	}
+	vfree(cells);
 }
 
 /*
- * ns per load of a chain of dependent loads over bench_floor_bytes():
- * each cell holds the address of the next, in one random cycle through all
- * of them (Sattolo's shuffle), so that no load can start before the one
- * before it ends, nor be guessed by a prefetcher. Every round takes the
- * same BENCH_LOOKUPS steps from the same cell, as the gets visit the same
- * parents every round.
+ * N 64-byte slab objects, allocated one by one as the variables are: the
+ * floor's cells, and what the kfree control frees. NULL without memory.
  */
-static u64 bench_floor(void)
+static void **bench_cells_alloc(void)
 {
-	unsigned long cells = bench_floor_bytes() / BENCH_CELL, i, j;
-	u64 t[BENCH_MAX_ROUNDS];
-	void **p, *mem;
-	unsigned int r, k;
-	u32 *perm, tmp;
-	ktime_t start;
+	void **cells = vmalloc_array(nr, sizeof(*cells));
+	unsigned long i;
 
-	mem = vmalloc(cells * BENCH_CELL);
-	perm = vmalloc_array(cells, sizeof(*perm));
-	if (!mem || !perm) {
-		vfree(perm);
-		vfree(mem);
-		return 0;
+	if (!cells)
+		return NULL;
+	for (i = 0; i < nr; i++) {
+		cells[i] = kmalloc(BENCH_CELL, GFP_KERNEL);
+		if (!cells[i]) {
+			bench_cells_free(cells, i);
+			return NULL;
+		}
+		if (!(i % 1024))
+			cond_resched();
 	}
-	for (i = 0; i < cells; i++)
+	return cells;
+}
+
+/*
+ * Make the floor's chain in @buckets and @cells: a random cycle through
+ * the cells (Sattolo's shuffle), each cell in a bucket of its own chosen at
+ * random (a partial Fisher-Yates shuffle of the buckets). Return the bucket
+ * the chain starts from, or NULL without memory.
+ */
+static void **bench_floor_chain(void **buckets, void **cells)
+{
+	unsigned long nb = bench_floor_buckets(), i, j;
+	u32 *perm, *bkt;
+
+	perm = vmalloc_array(nr, sizeof(*perm));
+	bkt = vmalloc_array(nb, sizeof(*bkt));
+	if (!perm || !bkt) {
+		vfree(bkt);
+		vfree(perm);
+		return NULL;
+	}
+	for (i = 0; i < nr; i++)
 		perm[i] = i;
-	for (i = cells - 1; i > 0; i--) {
+	for (i = nr - 1; i > 0; i--) {
 		j = get_random_u32_below(i);
-		tmp = perm[i];
-		perm[i] = perm[j];
-		perm[j] = tmp;
+		swap(perm[i], perm[j]);
 		if (!(i % 65536))
 			cond_resched();
 	}
-	for (i = 0; i < cells; i++)
-		*(void **)(mem + (unsigned long)perm[i] * BENCH_CELL) =
-			mem + (unsigned long)perm[(i + 1) % cells] * BENCH_CELL;
+	for (i = 0; i < nb; i++)
+		bkt[i] = i;
+	for (i = 0; i < nr; i++) {
+		j = i + get_random_u32_below(nb - i);
+		swap(bkt[i], bkt[j]);
+		if (!(i % 65536))
+			cond_resched();
+	}
+	/* Cell perm[i] sits in bucket bkt[i] and leads to the next one's. */
+	for (i = 0; i < nr; i++) {
+		void **cell = cells[perm[i]];
+
+		buckets[bkt[i]] = cell;
+		*cell = &buckets[bkt[(i + 1) % nr]];
+	}
+	i = bkt[0];
+	vfree(bkt);
 	vfree(perm);
+	return &buckets[i];
+}
+
+/*
+ * Hundredths of a ns per step of the floor's chain: a bucket, then its
+ * cell, each load needing the one before it, at random, so that no
+ * prefetcher guesses them. Every round takes the same BENCH_LOOKUPS steps
+ * from the same bucket, as the gets visit the same parents every round.
+ * The buckets are allocated as our table's (kvcalloc()), the cells as our
+ * variables (one kmalloc() each).
+ */
+static u64 bench_floor(void)
+{
+	u64 t[BENCH_MAX_ROUNDS];
+	void **buckets, **cells, **first = NULL, **p;
+	unsigned long i;
+	unsigned int r, k;
+	ktime_t start;
+
+	buckets = kvcalloc(bench_floor_buckets(), sizeof(*buckets), GFP_KERNEL);
+	cells = bench_cells_alloc();
+	if (buckets && cells)
+		first = bench_floor_chain(buckets, cells);
+	if (!first)
+		goto out;
 
 	for (r = 0; r < rounds; r++) {
-		p = mem;
+		p = first;
 		start = ktime_get();
 		for (k = 0; k < BENCH_LOOKUPS; k++)
-			p = *p;
-		t[r] = div_u64(ktime_to_ns(ktime_sub(ktime_get(), start)), BENCH_LOOKUPS);
+			p = *(void **)*p;
+		t[r] = bench_per_call(start, BENCH_LOOKUPS);
+		/* The loop must not be optimized away. */
+		WRITE_ONCE(bench_floor_end, p);
 		cond_resched();
 	}
-	/* Keep the chain's end alive: the loop must not be optimized away. */
-	if (!p)
+	/* A whole cycle visits every cell once. */
+	for (i = 1, p = *(void **)*first; p != first && i < nr; i++)
+		p = *(void **)*p;
+	if (p != first || i != nr)
 		pr_err("floor: broken chain\n");
-	vfree(mem);
-	return bench_median(t, rounds);
+out:
+	if (cells)
+		bench_cells_free(cells, nr);
+	kvfree(buckets);
+	return first ? bench_median(t, rounds) : 0;
 }
 
 /* A bare grace period: what a collection cannot do without. */
@@ -186,7 +289,10 @@ static u64 bench_synchronize_rcu(void)
 	return bench_median(t, rounds);
 }
 
-/* Allocate BENCH_ALLOCS variables, then free them: ns per call of each. */
+/*
+ * Allocate BENCH_ALLOCS variables, then free them: hundredths of a ns per
+ * call of each.
+ */
 static void bench_alloc_free(u64 *alloc_ns, u64 *free_ns)
 {
 	u64 ta[BENCH_MAX_ROUNDS], tf[BENCH_MAX_ROUNDS];
@@ -198,11 +304,11 @@ static void bench_alloc_free(u64 *alloc_ns, u64 *free_ns)
 		for (i = 0; i < BENCH_ALLOCS; i++)
 			klp_shadow_alloc(bench_parent(i), BENCH_ID_ALLOC, sizeof(long),
 					 GFP_KERNEL, NULL, NULL);
-		ta[r] = div_u64(ktime_to_ns(ktime_sub(ktime_get(), start)), BENCH_ALLOCS);
+		ta[r] = bench_per_call(start, BENCH_ALLOCS);
 		start = ktime_get();
 		for (i = 0; i < BENCH_ALLOCS; i++)
 			klp_shadow_free(bench_parent(i), BENCH_ID_ALLOC, NULL);
-		tf[r] = div_u64(ktime_to_ns(ktime_sub(ktime_get(), start)), BENCH_ALLOCS);
+		tf[r] = bench_per_call(start, BENCH_ALLOCS);
 		cond_resched();
 	}
 	*alloc_ns = bench_median(ta, rounds);
@@ -251,7 +357,7 @@ static void *bench_alloc_bulk(unsigned long i)
  * The typed API: get hits on the same parents as get_hit_ns, and the last
  * release of a type with one variable.
  */
-static void bench_typed_figures(const u32 *order, unsigned int m)
+static void bench_typed_figures(const u32 *order)
 {
 	u64 t[BENCH_MAX_ROUNDS];
 	unsigned long found;
@@ -263,13 +369,13 @@ static void bench_typed_figures(const u32 *order, unsigned int m)
 		start = ktime_get();
 		for (i = 0; i < BENCH_LOOKUPS; i++)
 			found += !!klp_shadow_type_get(&bench_bulk,
-						       bench_parent(order[i % m]));
-		t[r] = div_u64(ktime_to_ns(ktime_sub(ktime_get(), start)), BENCH_LOOKUPS);
+						       bench_parent(order[i]));
+		t[r] = bench_per_call(start, BENCH_LOOKUPS);
 		if (found != BENCH_LOOKUPS)
 			pr_err("typed get: %lu of %u found\n", found, BENCH_LOOKUPS);
 		cond_resched();
 	}
-	bench_print("typed_get_hit_ns", bench_median(t, rounds));
+	bench_print_per_call("typed_get_hit_ns", bench_median(t, rounds));
 
 	for (r = 0; r < rounds; r++) {
 		if (klp_shadow_debug_register(&bench_typed_one, BENCH_OWNER))
@@ -306,7 +412,7 @@ static void *bench_alloc_bulk(unsigned long i)
 				GFP_KERNEL, NULL, NULL);
 }
 
-static void bench_typed_figures(const u32 *order, unsigned int m)
+static void bench_typed_figures(const u32 *order)
 {
 }
 
@@ -341,8 +447,7 @@ static int bench_populate(bool timed)
 			cond_resched();
 	}
 	if (timed)
-		bench_print("populate_ns",
-			    div_u64(ktime_to_ns(ktime_sub(ktime_get(), start)), nr));
+		bench_print_per_call("populate_ns", bench_per_call(start, nr));
 	populated = true;
 	return 0;
 }
@@ -355,8 +460,11 @@ static int bench_collect_set(const char *val, const struct kernel_param *kp)
 		return -ENOENT;
 	start = ktime_get();
 	bench_collect_bulk();
-	bench_print("collect_all_ns", ktime_to_ns(ktime_sub(ktime_get(), start)));
+	bench_collect_ns = ktime_to_ns(ktime_sub(ktime_get(), start));
+	bench_print("collect_all_ns", bench_collect_ns);
 	populated = false;
+	/* Untimed: upstream's frees through kfree_rcu(), before what follows. */
+	kvfree_rcu_barrier();
 	return 0;
 }
 
@@ -389,33 +497,139 @@ static const struct kernel_param_ops bench_populate_ops = {
 module_param_cb(populate, &bench_populate_ops, NULL, 0200);
 MODULE_PARM_DESC(populate, "Write anything once collected: make the variables again");
 
+/*
+ * The control of the collection's IRQs-off figures: N 64-byte slab objects
+ * allocated one by one (a write to kalloc), then freed one by one as a
+ * collection frees the variables (a write to kfree, traced alone), with no
+ * shadow variable code at all.
+ */
+static void **bench_kfree_cells;
+
+static int bench_kalloc_set(const char *val, const struct kernel_param *kp)
+{
+	if (bench_kfree_cells)
+		return -EEXIST;
+	bench_kfree_cells = bench_cells_alloc();
+	return bench_kfree_cells ? 0 : -ENOMEM;
+}
+
+static const struct kernel_param_ops bench_kalloc_ops = {
+	.set = bench_kalloc_set,
+};
+
+module_param_cb(kalloc, &bench_kalloc_ops, NULL, 0200);
+MODULE_PARM_DESC(kalloc, "Write anything: kmalloc N 64-byte objects for kfree");
+
+static int bench_kfree_set(const char *val, const struct kernel_param *kp)
+{
+	if (!bench_kfree_cells)
+		return -ENOENT;
+	bench_cells_free(bench_kfree_cells, nr);
+	bench_kfree_cells = NULL;
+	return 0;
+}
+
+static const struct kernel_param_ops bench_kfree_ops = {
+	.set = bench_kfree_set,
+};
+
+module_param_cb(kfree, &bench_kfree_ops, NULL, 0200);
+MODULE_PARM_DESC(kfree, "Write anything once kalloc'ed: kfree the N objects");
+
+/*
+ * The busy control of the IRQs-off figures: for as long as the last
+ * collection took (100 ms at least), sections of BENCH_BUSY_US with IRQs
+ * off, spent waiting, a reschedule point between two. What the longest
+ * of them measures beyond BENCH_BUSY_US is the emulator's, not the
+ * kernel's: the time a vCPU stops while its clock runs on.
+ */
+#define BENCH_BUSY_US	20
+
+static int bench_busy_set(const char *val, const struct kernel_param *kp)
+{
+	u64 end = ktime_get_ns() + max_t(u64, bench_collect_ns, 100 * NSEC_PER_MSEC);
+	unsigned long flags;
+
+	while (ktime_get_ns() < end) {
+		local_irq_save(flags);
+		udelay(BENCH_BUSY_US);
+		local_irq_restore(flags);
+		cond_resched();
+	}
+	return 0;
+}
+
+static const struct kernel_param_ops bench_busy_ops = {
+	.set = bench_busy_set,
+};
+
+module_param_cb(busy, &bench_busy_ops, NULL, 0200);
+MODULE_PARM_DESC(busy, "Write anything: IRQs off in 20 us sections, as long as the last collection");
+
+/*
+ * The parents the lookups visit, BENCH_LOOKUPS of them, in a random order:
+ * every one of the N, repeated, when N is smaller, else as many distinct
+ * ones; so that a round touches as many variables as the floor's chain
+ * touches cells. NULL without memory.
+ */
+static u32 *bench_order(void)
+{
+	unsigned long m = min_t(unsigned long, nr, BENCH_LOOKUPS), i, j;
+	u32 *perm, *order;
+
+	perm = vmalloc_array(nr, sizeof(*perm));
+	order = vmalloc_array(BENCH_LOOKUPS, sizeof(*order));
+	if (!perm || !order) {
+		vfree(order);
+		vfree(perm);
+		return NULL;
+	}
+	for (i = 0; i < nr; i++)
+		perm[i] = i;
+	/* The first m of a random permutation of the N (Fisher-Yates). */
+	for (i = 0; i < m; i++) {
+		j = i + get_random_u32_below(nr - i);
+		swap(perm[i], perm[j]);
+	}
+	for (i = 0; i < BENCH_LOOKUPS; i++)
+		order[i] = perm[i % m];
+	vfree(perm);
+	return order;
+}
+
 static int bench_init(void)
 {
-	unsigned int m = min_t(unsigned long, nr, BENCH_LOOKUPS), i;
-	u64 alloc_ns, free_ns;
+	u64 alloc_ns, free_ns, floor_ns;
 	u32 *order;
 	int ret;
 
 	if (!nr || nr > 0x10000000UL || !rounds || rounds > BENCH_MAX_ROUNDS)
 		return -EINVAL;
-	order = vmalloc_array(m, sizeof(*order));
+	order = bench_order();
 	if (!order)
 		return -ENOMEM;
-	for (i = 0; i < m; i++)
-		order[i] = get_random_u32_below(nr);
 
 	ret = bench_populate(true);
 	if (ret)
 		goto out;
-	bench_print("get_hit_ns", bench_get(order, m, true));
-	bench_print("get_miss_ns", bench_get(order, m, false));
+	/*
+	 * Let the resize the population started end before the timed
+	 * figures: with one vCPU its worker runs while this task sleeps.
+	 */
+	msleep(1000 + nr / 1000);
+	bench_print_per_call("get_hit_ns", bench_get(order, true));
+	bench_print_per_call("get_miss_ns", bench_get(order, false));
 	bench_alloc_free(&alloc_ns, &free_ns);
-	bench_print("alloc_ns", alloc_ns);
-	bench_print("free_ns", free_ns);
+	bench_print_per_call("alloc_ns", alloc_ns);
+	bench_print_per_call("free_ns", free_ns);
 	bench_print("collect_1_ns", bench_free_all_one());
-	bench_typed_figures(order, m);
+	bench_typed_figures(order);
 	bench_print("synchronize_rcu_ns", bench_synchronize_rcu());
-	bench_print("floor_ns", bench_floor());
+	floor_ns = bench_floor();
+	if (floor_ns)
+		bench_print_per_call("floor_ns", floor_ns);
+	else
+		pr_err("floor: no memory\n");
 out:
 	vfree(order);
 	if (ret) {
@@ -429,6 +643,9 @@ static void bench_exit(void)
 {
 	bench_collect_bulk();
 	klp_shadow_free_all(BENCH_ID_BULK, NULL);
+	if (bench_kfree_cells)
+		bench_cells_free(bench_kfree_cells, nr);
+	kvfree_rcu_barrier();
 }
 
 module_init(bench_init);
