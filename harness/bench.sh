@@ -17,10 +17,10 @@
 # single-threaded TCG (harness/vm.sh says why not multi-threaded) the
 # vCPUs of a guest take turns on one host thread, so that a second one
 # adds no parallelism, only time that passes for a vCPU while the other
-# runs: in its timed loops and in its IRQs-off sections. A pass's figure is the median over its loads of each load's median
-# over its rounds; a figure is the median over the passes, and a ratio the
-# median over the passes of each pass's ratio. Results are kept in
-# build/bench/.
+# runs (noise in the timed loops). A pass's figure is the median over its
+# loads of each load's median over its rounds; a figure is the median over
+# the passes, and a ratio the median over the passes of each pass's ratio.
+# Results are kept in build/bench/.
 
 set -euo pipefail
 # shellcheck source=harness/lib.sh

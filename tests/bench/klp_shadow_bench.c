@@ -48,6 +48,8 @@
 #define BENCH_ID_ALLOC		0x6b03
 #define BENCH_ID_TYPED_ONE	0x6b05
 #define BENCH_MAX_ROUNDS	15
+/* Our largest table, of 2^26 buckets, holds 2^25 variables at two each. */
+#define BENCH_MAX_NR		BIT(25)
 #define BENCH_LOOKUPS		16384
 #define BENCH_ALLOCS		1024
 
@@ -143,7 +145,7 @@ static void *bench_floor_end;
 /* The buckets of our table at N: two per variable, at least 4096. */
 static unsigned long bench_floor_buckets(void)
 {
-	return clamp(roundup_pow_of_two(2 * nr), 4096UL, 1UL << 26);
+	return max(roundup_pow_of_two(2 * nr), 4096UL);
 }
 
 /* Free the first @n of @cells, 64-byte slab objects, and @cells. */
@@ -603,7 +605,8 @@ static int bench_init(void)
 	u32 *order;
 	int ret;
 
-	if (!nr || nr > 0x10000000UL || !rounds || rounds > BENCH_MAX_ROUNDS)
+	/* Each of the floor's cells needs a bucket of its own. */
+	if (!nr || nr > BENCH_MAX_NR || !rounds || rounds > BENCH_MAX_ROUNDS)
 		return -EINVAL;
 	order = bench_order();
 	if (!order)
