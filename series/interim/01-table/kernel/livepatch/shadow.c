@@ -316,11 +316,14 @@ static void klp_shadow_table_add(struct klp_shadow *shadow)
 
 /*
  * Find <@obj, @id> in the table in use, for the holder of klp_shadow_lock,
- * and the link that points to it in its bucket, *@bkt, in *@pprev.
+ * and the link that points to it in its bucket, *@bkt, in *@pprev. Always
+ * inlined, as klp_shadow_table_del_at(): out of line, their calls and
+ * *@bkt and *@pprev passed through the stack made a quarter of the
+ * instructions klp_shadow_free() runs besides the lock and kfree_rcu().
  */
-static struct klp_shadow *klp_shadow_find_prev(void *obj, unsigned long id,
-					       u32 *bkt,
-					       struct klp_shadow __rcu ***pprev)
+static __always_inline struct klp_shadow *
+klp_shadow_find_prev(void *obj, unsigned long id, u32 *bkt,
+		     struct klp_shadow __rcu ***pprev)
 {
 	struct klp_shadow_table *tbl = klp_shadow_table_locked();
 	struct klp_shadow *pos;
@@ -339,13 +342,14 @@ static struct klp_shadow *klp_shadow_find_prev(void *obj, unsigned long id,
  * Remove @shadow, which @pprev points to in bucket @bkt of the table in
  * use, from that table, and from the future one if it is there.
  */
-static void klp_shadow_table_del_at(struct klp_shadow *shadow, u32 bkt,
-				    struct klp_shadow __rcu **pprev)
+static __always_inline void
+klp_shadow_table_del_at(struct klp_shadow *shadow, u32 bkt,
+			struct klp_shadow __rcu **pprev)
 {
 	struct klp_shadow_table *tbl = klp_shadow_table_locked();
 
 	RCU_INIT_POINTER(*pprev, klp_shadow_deref(shadow->next[tbl->link]));
-	if (klp_shadow_future && bkt < klp_shadow_moved)
+	if (unlikely(klp_shadow_future) && bkt < klp_shadow_moved)
 		klp_shadow_unlink_from(klp_shadow_future, shadow);
 	if (unlikely(--klp_shadow_nelems < klp_shadow_shrink_at))
 		klp_shadow_resize_kick();

@@ -332,11 +332,14 @@ static void klp_shadow_table_add(struct klp_shadow *shadow)
 
 /*
  * Find <@obj, @id> in the table in use, for the holder of klp_shadow_lock,
- * and the link that points to it in its bucket, *@bkt, in *@pprev.
+ * and the link that points to it in its bucket, *@bkt, in *@pprev. Always
+ * inlined, as klp_shadow_table_del_at(): out of line, their calls and
+ * *@bkt and *@pprev passed through the stack made a quarter of the
+ * instructions klp_shadow_free() runs besides the lock and kfree_rcu().
  */
-static struct klp_shadow *klp_shadow_find_prev(void *obj, unsigned long id,
-					       u32 *bkt,
-					       struct klp_shadow __rcu ***pprev)
+static __always_inline struct klp_shadow *
+klp_shadow_find_prev(void *obj, unsigned long id, u32 *bkt,
+		     struct klp_shadow __rcu ***pprev)
 {
 	struct klp_shadow_table *tbl = klp_shadow_table_locked();
 	struct klp_shadow *pos;
@@ -355,13 +358,14 @@ static struct klp_shadow *klp_shadow_find_prev(void *obj, unsigned long id,
  * Remove @shadow, which @pprev points to in bucket @bkt of the table in
  * use, from that table, and from the future one if it is there.
  */
-static void klp_shadow_table_del_at(struct klp_shadow *shadow, u32 bkt,
-				    struct klp_shadow __rcu **pprev)
+static __always_inline void
+klp_shadow_table_del_at(struct klp_shadow *shadow, u32 bkt,
+			struct klp_shadow __rcu **pprev)
 {
 	struct klp_shadow_table *tbl = klp_shadow_table_locked();
 
 	RCU_INIT_POINTER(*pprev, klp_shadow_deref(shadow->next[tbl->link]));
-	if (klp_shadow_future && bkt < klp_shadow_moved)
+	if (unlikely(klp_shadow_future) && bkt < klp_shadow_moved)
 		klp_shadow_unlink_from(klp_shadow_future, shadow);
 	if (unlikely(--klp_shadow_nelems < klp_shadow_shrink_at))
 		klp_shadow_resize_kick();
@@ -582,13 +586,17 @@ static void klp_shadow_id_put(struct klp_shadow_id *rec)
 	call_rcu(&rec->rcu_head, klp_shadow_id_free_rcu);
 }
 
-/* Take @shadow, unlinked from the table, off its record @rec. */
-static void klp_shadow_untrack(struct klp_shadow *shadow,
-			       struct klp_shadow_id *rec)
+/*
+ * Take @shadow, unlinked from the table, off its record @rec. Its id_node
+ * is not poisoned: it is reused, in a list of the dead or as the
+ * rcu_head that frees it.
+ */
+static __always_inline void klp_shadow_untrack(struct klp_shadow *shadow,
+					       struct klp_shadow_id *rec)
 {
 	lockdep_assert_held(&klp_shadow_lock);
 
-	list_del(&shadow->id_node);
+	__list_del_entry(&shadow->id_node);
 	WRITE_ONCE(rec->live, rec->live - 1);
 	WRITE_ONCE(rec->bytes, rec->bytes - shadow->size);
 }
