@@ -149,7 +149,7 @@ print_table() {
 	local f n o u med lo hi
 
 	printf '%-22s %9s %12s %12s %8s %8s %8s\n' figure N ours upstream ours/up min max
-	for f in populate_ns get_hit_ns get_miss_ns floor_ns alloc_ns free_ns collect_1_ns \
+	for f in populate_ns get_hit_ns get_miss_ns floor_ns floor_call_ns alloc_ns free_ns collect_1_ns \
 		 collect_all_ns irqoff_collect_max_us irqoff_populate_max_us irqoff_kfree_max_us \
 		 irqoff_busy_max_us \
 		 slab_kb_before slab_kb_after vmalloc_kb_growth bytes_per_var \
@@ -187,6 +187,13 @@ print_bench_lines() {
 	for n in "${SIZES[@]}"; do
 		for k in ours upstream; do
 			bench "get_over_floor_${n}_$k" "$k" "$n" get_hit_ns "$k" "$n" floor_ns
+		done
+	done
+	# The floor with a call per step: what a get costs beyond the call
+	# any lookup in a function of its own makes.
+	for n in "${SIZES[@]}"; do
+		for k in ours upstream; do
+			bench "get_over_floor_call_${n}_$k" "$k" "$n" get_hit_ns "$k" "$n" floor_call_ns
 		done
 	done
 	bench get_1M_over_1k_ours ours "$big" get_hit_ns ours "$small" get_hit_ns
@@ -227,7 +234,8 @@ print_bench_lines() {
 	echo "BENCH bytes_per_variable_ours_over_upstream $(div "$(bytes_per_var ours "$big")" "$(bytes_per_var upstream "$big")")"
 }
 
-# plot: ns per get against N, log-log, for ours, upstream and the floor.
+# plot: ns per get against N, log-log, for ours, upstream and the floor
+# (bare, and with a call per step).
 plot() {
 	local n
 
@@ -237,8 +245,9 @@ plot() {
 	fi
 	for n in "${SIZES[@]}"; do
 		echo "$n $(fig ours "$n" get_hit_ns) $(fig upstream "$n" get_hit_ns)" \
-			"$(fig ours "$n" floor_ns) $(fig ours "$n" get_miss_ns)"
-	done | awk '$2 > 0 && $3 > 0 && $4 > 0 && $5 > 0' > "$OUT/get.dat"
+			"$(fig ours "$n" floor_ns) $(fig ours "$n" get_miss_ns)" \
+			"$(fig ours "$n" floor_call_ns)"
+	done | awk '$2 > 0 && $3 > 0 && $4 > 0 && $5 > 0 && $6 > 0' > "$OUT/get.dat"
 	gnuplot <<-EOF
 		set terminal pngcairo size 800,560 font ",11"
 		set output "$TOP/BENCHMARKS.png"
@@ -250,6 +259,7 @@ plot() {
 		plot "$OUT/get.dat" using 1:3 with linespoints title "upstream 6.12, hit", \
 		     "" using 1:2 with linespoints title "ours, hit", \
 		     "" using 1:5 with linespoints title "ours, miss", \
+		     "" using 1:6 with linespoints dashtype 3 title "floor with a call per step", \
 		     "" using 1:4 with linespoints dashtype 2 title "floor: a bucket and a variable, dependent loads"
 	EOF
 	msg "plot: $TOP/BENCHMARKS.png"

@@ -25,7 +25,9 @@
  * loads over an array of as many buckets as our table has and N 64-byte
  * slab objects, as the N variables are; a step loads a bucket, which points
  * to a cell, and the cell, which points to the next step's bucket: the two
- * dependent loads a hit cannot do without, whichever kernel runs it.
+ * dependent loads a hit cannot do without, whichever kernel runs it. The
+ * same chain walked through a call of a function per step is the floor of
+ * a lookup that, as klp_shadow_get(), is a function call of its own.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -232,16 +234,27 @@ static void **bench_floor_chain(void **buckets, void **cells)
 }
 
 /*
+ * One step of the floor's chain in a function of its own, called as a get
+ * calls klp_shadow_get() (in another module or in the kernel, a direct
+ * call either way): neither inlined nor specialized for its caller.
+ */
+static noinline __noclone void **bench_floor_step(void **p)
+{
+	return *(void **)*p;
+}
+
+/*
  * Hundredths of a ns per step of the floor's chain: a bucket, then its
  * cell, each load needing the one before it, at random, so that no
- * prefetcher guesses them. Every round takes the same BENCH_LOOKUPS steps
+ * prefetcher guesses them; in *@call_ns, per step through
+ * bench_floor_step(). Every round takes the same BENCH_LOOKUPS steps
  * from the same bucket, as the gets visit the same parents every round.
  * The buckets are allocated as our table's (kvcalloc()), the cells as our
  * variables (one kmalloc() each).
  */
-static u64 bench_floor(void)
+static u64 bench_floor(u64 *call_ns)
 {
-	u64 t[BENCH_MAX_ROUNDS];
+	u64 t[BENCH_MAX_ROUNDS], tc[BENCH_MAX_ROUNDS];
 	void **buckets, **cells, **first = NULL, **p;
 	unsigned long i;
 	unsigned int r, k;
@@ -262,8 +275,15 @@ static u64 bench_floor(void)
 		t[r] = bench_per_call(start, BENCH_LOOKUPS);
 		/* The loop must not be optimized away. */
 		WRITE_ONCE(bench_floor_end, p);
+		p = first;
+		start = ktime_get();
+		for (k = 0; k < BENCH_LOOKUPS; k++)
+			p = bench_floor_step(p);
+		tc[r] = bench_per_call(start, BENCH_LOOKUPS);
+		WRITE_ONCE(bench_floor_end, p);
 		cond_resched();
 	}
+	*call_ns = bench_median(tc, rounds);
 	/* A whole cycle visits every cell once. */
 	for (i = 1, p = *(void **)*first; p != first && i < nr; i++)
 		p = *(void **)*p;
@@ -601,7 +621,7 @@ static u32 *bench_order(void)
 
 static int bench_init(void)
 {
-	u64 alloc_ns, free_ns, floor_ns;
+	u64 alloc_ns, free_ns, floor_ns, floor_call_ns;
 	u32 *order;
 	int ret;
 
@@ -628,11 +648,13 @@ static int bench_init(void)
 	bench_print("collect_1_ns", bench_free_all_one());
 	bench_typed_figures(order);
 	bench_print("synchronize_rcu_ns", bench_synchronize_rcu());
-	floor_ns = bench_floor();
-	if (floor_ns)
+	floor_ns = bench_floor(&floor_call_ns);
+	if (floor_ns) {
 		bench_print_per_call("floor_ns", floor_ns);
-	else
+		bench_print_per_call("floor_call_ns", floor_call_ns);
+	} else {
 		pr_err("floor: no memory\n");
+	}
 out:
 	vfree(order);
 	if (ret) {

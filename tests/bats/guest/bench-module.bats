@@ -26,7 +26,7 @@ id_counts() {
 	run insmod "$BENCH" nr=1000 rounds=1
 	assert_success
 	run dmesg
-	for fig in populate_ns get_hit_ns get_miss_ns alloc_ns free_ns floor_ns \
+	for fig in populate_ns get_hit_ns get_miss_ns alloc_ns free_ns floor_ns floor_call_ns \
 		typed_get_hit_ns; do
 		assert_line --regexp "klp_shadow_bench: 1000 $fig [0-9]+\.[0-9][0-9]$"
 	done
