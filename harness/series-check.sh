@@ -2,9 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # make series-check: make the series, then apply it to the pristine tree one
-# patch at a time with git am; after each patch build the kernel, its
-# modules, the livepatch selftest modules and (once it exists) the tool,
-# and run checkpatch.pl --strict on that patch. Prints TAP: one line per
+# patch at a time with git am; after each patch build the kernel and its
+# modules (unless the patch changes none of their files), the livepatch
+# selftest modules and (once it exists) the tool, and run checkpatch.pl
+# --strict on that patch. Prints TAP: one line per
 # patch ("builds yes/no, checkpatch E errors, W warnings, C checks"), then
 # whether the last patch gives the tree and the .config make check builds,
 # and whether git send-email --dry-run takes the series.
@@ -37,15 +38,33 @@ tap() {
 	fi
 }
 
-# build LOG: the kernel and what the tree has to build against it; fails
+# kernel_untouched: the last patch applied changes no file the kernel's
+# build reads (only Documentation/, MAINTAINERS, the selftests and the
+# tool): the kernel after it is the one built after the patch before.
+kernel_untouched() {
+	! git -C "$SRC" diff --name-only HEAD^ HEAD |
+		grep -qvE '^(Documentation/|MAINTAINERS$|tools/testing/selftests/|tools/klp-shadow/)'
+}
+
+# build LOG: the kernel, unless kernel_untouched after a patch that built
+# it (kernel=no then), and what the tree has to build against it; fails
 # on an error or on any compiler warning.
+kernel=no
 build() {
 	local log=$1 tm="$OBJ/series-test-modules"
 
-	cp "$MAIN_CONFIG" "$OBJ/.config"
+	if [ "$kernel" = no ] || ! kernel_untouched; then
+		kernel=yes
+	else
+		kernel=same
+	fi
 	{
-		kmake olddefconfig &&
-		kmake vmlinux modules &&
+		if [ "$kernel" = yes ]; then
+			cp "$MAIN_CONFIG" "$OBJ/.config" &&
+			kmake olddefconfig && kmake vmlinux modules
+		else
+			echo "The patch changes nothing the kernel's build reads: not built again."
+		fi &&
 		mkdir -p "$tm" &&
 		rsync -a --checksum --delete "$SRC/tools/testing/selftests/livepatch/test_modules/" "$tm/" &&
 		kmake M="$tm" modules &&
@@ -107,6 +126,8 @@ main() {
 		read -r e w c < <(checkpatch "$p")
 		ok=ok
 		[ "$built" = yes ] && [ "$e$w$c" = 000 ] || ok="not ok"
+		[ "$built" = yes ] && [ "$kernel" = same ] &&
+			built+=", the kernel as after the patch before"
 		tap "$ok" "$subject: builds $built ($((SECONDS - start)) s), checkpatch $e errors, $w warnings, $c checks"
 		if [ "$built" = no ]; then
 			tail -n 20 "$LOGS/${p##*/}.build" | sed 's/^/# /'
