@@ -16,15 +16,6 @@ set -euo pipefail
 
 TRACING=/sys/kernel/tracing
 
-mod=$1 loads=$2 rounds=$3
-shift 3
-sizes=()
-while [ $# -gt 0 ] && [ "$1" != -- ]; do
-	sizes+=("$1")
-	shift
-done
-bulk=${2:-}
-
 slab_kb() {
 	awk '/^Slab:/ { print $2 }' /proc/meminfo
 }
@@ -37,8 +28,9 @@ raw() {
 	echo "BENCH-RAW $*"
 }
 
-# section_of: what the longest IRQs-off section of the trace belongs to,
-# from the functions it started and ended in and the stack where it ended:
+# section_of TRACE: what the longest IRQs-off section of TRACE, the
+# irqsoff tracer's trace file, belongs to, from the functions it started
+# and ended in and the stack where it ended:
 #   irq     an interrupt: it started in irqentry_enter, or ended in an
 #           entry or exit of one, or its stack goes through one (the
 #           unwinder often goes on into whatever it interrupted instead);
@@ -51,7 +43,7 @@ raw() {
 #           allocation): an upper bound, for the same reason;
 #   other   anything else (another task).
 section_of() {
-	local t=$TRACING/trace frames
+	local t=$1 frames
 
 	frames=$(sed -n 's/^ => \([^ ]*\).*/\1/p' "$t")
 	if grep -q -e '^#  => started at: *irqentry_enter' \
@@ -88,7 +80,7 @@ traced() {
 	echo 1 > "/sys/module/klp_shadow_bench/parameters/$phase"
 	echo 0 > "$TRACING/tracing_on"
 	lat=$(cat "$TRACING/tracing_max_latency")
-	who=$(section_of)
+	who=$(section_of "$TRACING/trace")
 	# Where the longest section was: its task, first and last function.
 	echo "BENCH-IRQOFF $n $phase ${lat} us in $who: $(sed -n 's/^#  *| task: \([^ ]*\).*/task \1,/p;
 		s/^#  => started at: */started at /p; s/^#  => ended at: */ended at /p' \
@@ -176,22 +168,42 @@ live_read() {
 	raw "$n" live_read_ns "$best"
 }
 
-# Under TCG the TSC calibration against the PIT sometimes fails, and the
-# kernel falls back to jiffies: 4 ms steps. Say so; the host boots again.
-clock=$(cat /sys/devices/system/clocksource/clocksource0/current_clocksource)
-if [ "$clock" != tsc ]; then
-	echo "BENCH-CLOCK $clock"
-	exit 3
-fi
-echo "kernel $(uname -r): $(cat /proc/version)"
-# Passes, not loads in a row: a slow stretch of the host spreads over
-# every population instead of spoiling one.
-for ((pass = 1; pass <= loads; pass++)); do
-	for n in "${sizes[@]}"; do
-		run_size "$n"
+main() {
+	local clock pass n
+
+	mod=$1 loads=$2 rounds=$3
+	shift 3
+	sizes=()
+	while [ $# -gt 0 ] && [ "$1" != -- ]; do
+		sizes+=("$1")
+		shift
 	done
-done
-if [ -n "$bulk" ]; then
-	live_read 10
-	live_read "${sizes[-1]}"
+	bulk=${2:-}
+
+	# Under TCG the TSC calibration against the PIT sometimes fails, and
+	# the kernel falls back to jiffies: 4 ms steps. Say so; the host
+	# boots again.
+	clock=$(cat /sys/devices/system/clocksource/clocksource0/current_clocksource)
+	if [ "$clock" != tsc ]; then
+		echo "BENCH-CLOCK $clock"
+		exit 3
+	fi
+	echo "kernel $(uname -r): $(cat /proc/version)"
+	# Passes, not loads in a row: a slow stretch of the host spreads over
+	# every population instead of spoiling one.
+	for ((pass = 1; pass <= loads; pass++)); do
+		for n in "${sizes[@]}"; do
+			run_size "$n"
+		done
+	done
+	if [ -n "$bulk" ]; then
+		live_read 10
+		live_read "${sizes[-1]}"
+	fi
+}
+
+# Sourced by tests/bats/host/bench-harness.bats for section_of; run, it
+# measures.
+if [ "${BASH_SOURCE[0]}" = "$0" ]; then
+	main "$@"
 fi
