@@ -371,16 +371,20 @@ klp_shadow_table_del_at(struct klp_shadow *shadow, u32 bkt,
 		klp_shadow_resize_kick();
 }
 
-/* Remove @shadow from the table, and from the future one if it is there. */
-static void klp_shadow_table_del(struct klp_shadow *shadow)
+/*
+ * Remove @shadow from the table, and from the future one if it is there.
+ * Return: false if it was not in the table (a bug): it must not be freed.
+ */
+static bool klp_shadow_table_del(struct klp_shadow *shadow)
 {
 	struct klp_shadow __rcu **pprev;
 	u32 bkt;
 
 	if (WARN_ON_ONCE(klp_shadow_find_prev(shadow->obj, shadow->id, &bkt,
 					      &pprev) != shadow))
-		return;
+		return false;
 	klp_shadow_table_del_at(shadow, bkt, pprev);
+	return true;
 }
 
 /*
@@ -601,12 +605,18 @@ static __always_inline void klp_shadow_untrack(struct klp_shadow *shadow,
 	WRITE_ONCE(rec->bytes, rec->bytes - shadow->size);
 }
 
-/* Unlink @shadow from the table and from its record @rec. */
-static void klp_shadow_unlink(struct klp_shadow *shadow,
+/*
+ * Unlink @shadow from the table and from its record @rec. Return: false
+ * if it was not in the table (a bug, warned about): a reader may still
+ * reach it, so it is left alone, leaked, off its record.
+ */
+static bool klp_shadow_unlink(struct klp_shadow *shadow,
 			      struct klp_shadow_id *rec)
 {
-	klp_shadow_table_del(shadow);
+	bool unlinked = klp_shadow_table_del(shadow);
+
 	klp_shadow_untrack(shadow, rec);
+	return unlinked;
 }
 
 /**
@@ -851,8 +861,8 @@ void klp_shadow_free_all(unsigned long id, klp_shadow_dtor_t dtor)
 	rec = klp_shadow_id_find(id);
 	if (rec) {
 		list_for_each_entry_safe(shadow, tmp, &rec->vars, id_node) {
-			klp_shadow_unlink(shadow, rec);
-			list_add_tail(&shadow->id_node, &dead);
+			if (klp_shadow_unlink(shadow, rec))
+				list_add_tail(&shadow->id_node, &dead);
 		}
 		klp_shadow_id_put(rec);
 	}
