@@ -7,7 +7,8 @@
 # benchmark module (tests/bench), and print one table, the ratios, and last
 # one "BENCH <name> <value>" line per figure; a ratio's line ends with its
 # minimum and maximum over the passes. It also draws BENCHMARKS.png (ns per
-# get against N: ours, upstream and the memory floor).
+# get against N: ours, upstream and the memory floor, bare and with a call
+# per step).
 #
 # KLP_BENCH_SIZES (default "1000 16000 256000 1000000"), KLP_BENCH_PASSES
 # (default 3: boots of each kernel, alternating ours and upstream),

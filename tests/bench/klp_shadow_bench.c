@@ -244,22 +244,48 @@ static noinline __noclone void **bench_floor_step(void **p)
 }
 
 /*
+ * Hundredths of a ns per step of BENCH_LOOKUPS steps of the floor's chain
+ * from @first, through bench_floor_step() if @call.
+ */
+static u64 bench_floor_walk(void **first, bool call)
+{
+	void **p = first;
+	unsigned int k;
+	ktime_t start;
+	u64 ns;
+
+	start = ktime_get();
+	if (call) {
+		for (k = 0; k < BENCH_LOOKUPS; k++)
+			p = bench_floor_step(p);
+	} else {
+		for (k = 0; k < BENCH_LOOKUPS; k++)
+			p = *(void **)*p;
+	}
+	ns = bench_per_call(start, BENCH_LOOKUPS);
+	/* The loop must not be optimized away. */
+	WRITE_ONCE(bench_floor_end, p);
+	return ns;
+}
+
+/*
  * Hundredths of a ns per step of the floor's chain: a bucket, then its
  * cell, each load needing the one before it, at random, so that no
  * prefetcher guesses them; in *@call_ns, per step through
- * bench_floor_step(). Every round takes the same BENCH_LOOKUPS steps
- * from the same bucket, as the gets visit the same parents every round.
- * The buckets are allocated as our table's (kvcalloc()), the cells as our
- * variables (one kmalloc() each).
+ * bench_floor_step() (0 without memory). Every round takes the same
+ * BENCH_LOOKUPS steps from the same bucket, as the gets visit the same
+ * parents every round, one walk of each kind, in turn first. The buckets
+ * are allocated as our table's (kvcalloc()), the cells as our variables
+ * (one kmalloc() each).
  */
 static u64 bench_floor(u64 *call_ns)
 {
 	u64 t[BENCH_MAX_ROUNDS], tc[BENCH_MAX_ROUNDS];
 	void **buckets, **cells, **first = NULL, **p;
 	unsigned long i;
-	unsigned int r, k;
-	ktime_t start;
+	unsigned int r;
 
+	*call_ns = 0;
 	buckets = kvcalloc(bench_floor_buckets(), sizeof(*buckets), GFP_KERNEL);
 	cells = bench_cells_alloc();
 	if (buckets && cells)
@@ -268,19 +294,13 @@ static u64 bench_floor(u64 *call_ns)
 		goto out;
 
 	for (r = 0; r < rounds; r++) {
-		p = first;
-		start = ktime_get();
-		for (k = 0; k < BENCH_LOOKUPS; k++)
-			p = *(void **)*p;
-		t[r] = bench_per_call(start, BENCH_LOOKUPS);
-		/* The loop must not be optimized away. */
-		WRITE_ONCE(bench_floor_end, p);
-		p = first;
-		start = ktime_get();
-		for (k = 0; k < BENCH_LOOKUPS; k++)
-			p = bench_floor_step(p);
-		tc[r] = bench_per_call(start, BENCH_LOOKUPS);
-		WRITE_ONCE(bench_floor_end, p);
+		if (r % 2) {
+			tc[r] = bench_floor_walk(first, true);
+			t[r] = bench_floor_walk(first, false);
+		} else {
+			t[r] = bench_floor_walk(first, false);
+			tc[r] = bench_floor_walk(first, true);
+		}
 		cond_resched();
 	}
 	*call_ns = bench_median(tc, rounds);
