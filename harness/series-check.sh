@@ -39,25 +39,30 @@ tap() {
 }
 
 # kernel_untouched: the last patch applied changes no file the kernel's
-# build reads (only Documentation/, MAINTAINERS, the selftests and the
-# tool): the kernel after it is the one built after the patch before.
+# build reads (only Documentation/ but its Kconfig, MAINTAINERS, the
+# livepatch selftests and the tool): the kernel after it is the one built
+# after the patch before.
 kernel_untouched() {
-	! git -C "$SRC" diff --name-only HEAD^ HEAD |
-		grep -qvE '^(Documentation/|MAINTAINERS$|tools/testing/selftests/|tools/klp-shadow/)'
+	local files
+
+	files=$(git -C "$SRC" diff --no-renames --name-only HEAD^ HEAD) || return 1
+	[ -n "$files" ] && ! grep -qxF Documentation/Kconfig <<< "$files" &&
+		! grep -qvE '^(Documentation/|MAINTAINERS$|tools/testing/selftests/livepatch/|tools/klp-shadow/)' <<< "$files"
 }
 
-# build LOG: the kernel, unless kernel_untouched after a patch that built
-# it (kernel=no then), and what the tree has to build against it; fails
-# on an error or on any compiler warning.
-kernel=no
+# build LOG: the kernel, unless kernel_untouched after a patch whose
+# build worked without a warning (kernel=same then), and what the tree
+# has to build against it; fails on an error or on any compiler warning.
+kernel=yes kernel_ok=no
 build() {
 	local log=$1 tm="$OBJ/series-test-modules"
 
-	if [ "$kernel" = no ] || ! kernel_untouched; then
-		kernel=yes
-	else
+	if [ "$kernel_ok" = yes ] && kernel_untouched; then
 		kernel=same
+	else
+		kernel=yes
 	fi
+	kernel_ok=no
 	{
 		if [ "$kernel" = yes ]; then
 			cp "$MAIN_CONFIG" "$OBJ/.config" &&
@@ -72,7 +77,8 @@ build() {
 			make -s -C "$SRC/tools/klp-shadow" O="$OBJ/klp-shadow" WERROR=1
 		fi
 	} >"$log" 2>&1 || return 1
-	! grep -q 'warning:' "$log"
+	! grep -q 'warning:' "$log" || return 1
+	kernel_ok=yes
 }
 
 # checkpatch PATCH: prints "E W C" for the patch, its messages in $LOGS.

@@ -14,16 +14,20 @@
 #   stress  the stress (tests/bats/debug/stress.bats), in a guest of two
 #           vCPUs, as every other stage's
 #
-# Everything in the tests part runs one step at a time, and what the debug
-# kernel adds there (KASAN, kmemleak, lockdep, failslab) does not need a
-# second CPU; the guest stage runs the same selftests with two. With two,
-# each step took two to three times as long, measured both ways with both
-# parts at once on 2 cores: test-shadow-debugfs.sh 244 s against 90 s,
-# -sysfs 238 against 75, -types 706 against 355, -unwind 416 against 171,
-# -lifetime 437 against 157, the fail-nth sweep 433 against 148. The
-# stress is what needs CPUs that interleave (its threads, the registrar
-# and the livepatch transitions race each other): it keeps two (538 to
-# 889 s for its 3 rounds; 300 s with one vCPU).
+# The tests part runs its steps one at a time, and what the debug kernel
+# adds (KASAN, kmemleak, lockdep, debugobjects, failslab) checks them the
+# same on one CPU. What one CPU loses: the kernel is not preemptible, so
+# no RCU reader runs while a variable is unlinked and freed, and no task
+# runs on another CPU while a transition goes; on the debug kernel only
+# the stress covers those (the guest stage runs the same selftests on
+# two). With two vCPUs each step took two to three times as long,
+# measured both ways with both parts at once on 2 cores:
+# test-shadow-debugfs.sh 244 s against 90 s, -sysfs 238 against 75,
+# -types 706 against 355, -unwind 416 against 171, -lifetime 437 against
+# 157, the fail-nth sweep 433 against 148. The stress is what needs CPUs
+# that interleave (its threads, its registrar and the livepatch
+# transitions race each other): it keeps two (538 to 889 s for its 3
+# rounds; 300 s with one vCPU).
 #
 # Each part first has kmemleak forget what boot left and ends with
 # kmemleak scans that must find no leak. Prints TAP, each line of a part
