@@ -36,16 +36,19 @@ raw() {
 #           unwinder often goes on into whatever it interrupted instead);
 #   resize  the table's resize worker, the static key it flips included
 #           (its last call, a tail call, leaves no frame of its own);
-#   alloc   the slab or page allocator, its innermost frame theirs, under
-#           the shadow variable code the module called (the collection's
-#           kfree(), say): a lower bound, as a tail call can hide theirs;
+#   alloc   the slab or page allocator, the function it ended in or its
+#           innermost frame theirs, under the shadow variable code the
+#           module called (the collection's kfree(), say): a lower bound,
+#           as a tail call can hide theirs;
 #   own     the registry's own lock, in that code (a collection, an
 #           allocation): an upper bound, for the same reason;
 #   other   anything else (another task).
 section_of() {
-	local t=$1 frames
+	local t=$1 frames ended alloc
 
 	frames=$(sed -n 's/^ => \([^ ]*\).*/\1/p' "$t")
+	ended=$(sed -n 's/^#  => ended at: *\([^ ]*\).*/\1/p' "$t")
+	alloc='^_*\(kfree\|kmalloc\|kmem_cache_\|slab_\|put_cpu_partial\|free_pcppages_bulk\|free_unref_\|free_one_page\|rmqueue\|get_page_from_freelist\)'
 	if grep -q -e '^#  => started at: *irqentry_enter' \
 		-e '^#  => ended at: *\(asm_\|irqentry_exit\)' "$t" ||
 		grep -q '^\(asm_sysvec_\|asm_common_interrupt\|irq_exit\)' <<< "$frames"; then
@@ -55,8 +58,9 @@ section_of() {
 		grep -q '^process_one_work$'; then
 		echo resize
 	elif grep -q '^_*\(klp_shadow_\|bench_\)' <<< "$frames"; then
-		if grep -v -m 1 '^\(trace_hardirqs_\|_raw_spin_unlock\)' <<< "$frames" |
-			grep -q '^_*\(kfree\|kmalloc\|kmem_cache_\|slab_\|put_cpu_partial\|free_pcppages_bulk\|free_unref_\|free_one_page\|rmqueue\|get_page_from_freelist\)'; then
+		if grep -q "$alloc" <<< "$ended" ||
+			grep -v -m 1 '^\(trace_hardirqs_\|_raw_spin_unlock\)' <<< "$frames" |
+			grep -q "$alloc"; then
 			echo alloc
 		else
 			echo own
