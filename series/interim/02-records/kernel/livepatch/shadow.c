@@ -593,7 +593,8 @@ static void klp_shadow_id_put(struct klp_shadow_id *rec)
 /*
  * Take @shadow, unlinked from the table, off its record @rec. Its id_node
  * is not poisoned: it is reused, in a list of the dead or as the
- * rcu_head that frees it.
+ * rcu_head that frees it (or, left alone by klp_shadow_unlink(), never
+ * used again).
  */
 static __always_inline void klp_shadow_untrack(struct klp_shadow *shadow,
 					       struct klp_shadow_id *rec)
