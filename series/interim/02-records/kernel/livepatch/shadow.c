@@ -593,8 +593,7 @@ static void klp_shadow_id_put(struct klp_shadow_id *rec)
 /*
  * Take @shadow, unlinked from the table, off its record @rec. Its id_node
  * is not poisoned: it is reused, in a list of the dead or as the
- * rcu_head that frees it (or, left alone by klp_shadow_unlink(), never
- * used again).
+ * rcu_head that frees it.
  */
 static __always_inline void klp_shadow_untrack(struct klp_shadow *shadow,
 					       struct klp_shadow_id *rec)
@@ -607,17 +606,27 @@ static __always_inline void klp_shadow_untrack(struct klp_shadow *shadow,
 }
 
 /*
+ * Variables klp_shadow_unlink() did not find in the table (a bug, warned
+ * about), under klp_shadow_lock: still counted in their record, so that a
+ * klp_shadow_free() that finds them later takes them off this list and
+ * their record as it would off the record's.
+ */
+static LIST_HEAD(klp_shadow_stray);
+
+/*
  * Unlink @shadow from the table and from its record @rec. Return: false
- * if it was not in the table (a bug, warned about): a reader may still
- * reach it, so it is left alone, leaked, off its record.
+ * if it was not in the table: a reader may still reach it, so it is left
+ * alone, moved to klp_shadow_stray, and must not be freed.
  */
 static bool klp_shadow_unlink(struct klp_shadow *shadow,
 			      struct klp_shadow_id *rec)
 {
-	bool unlinked = klp_shadow_table_del(shadow);
-
+	if (!klp_shadow_table_del(shadow)) {
+		list_move(&shadow->id_node, &klp_shadow_stray);
+		return false;
+	}
 	klp_shadow_untrack(shadow, rec);
-	return unlinked;
+	return true;
 }
 
 /**
