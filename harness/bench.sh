@@ -21,6 +21,15 @@
 # runs (noise in the timed loops). A pass's figure is the median over its
 # loads of each load's median over its rounds; a figure is the median over
 # the passes, and a ratio the median over the passes of each pass's ratio.
+#
+# KLP_BENCH_ICOUNT_PASSES (default 1) boots each kernel that many times
+# more with the guest clocked by its instructions (QEMU -icount shift=0:
+# its clock advances one ns per instruction run, and stands still while
+# the emulator translates code or the host runs something else): the
+# kernels "ours-icount" and "upstream-icount". Their times are counts of
+# instructions, the same from run to run, blind to caches and memory, and
+# their IRQs-off sections those of the guest's code alone, without the
+# stops of the emulator that lengthen any section under TCG's wall clock.
 # Results are kept in build/bench/.
 
 set -euo pipefail
@@ -32,6 +41,7 @@ PASSES=${KLP_BENCH_PASSES:-3}
 LOADS=${KLP_BENCH_LOADS:-2}
 ROUNDS=${KLP_BENCH_ROUNDS:-5}
 VCPUS=${KLP_BENCH_VCPUS:-1}
+ICOUNT_PASSES=${KLP_BENCH_ICOUNT_PASSES:-1}
 OUT="$BUILD/bench"
 UPSTREAM_SRC="$BUILD/src-upstream"
 
@@ -47,17 +57,20 @@ upstream_source() {
 	git -C "$UPSTREAM_SRC" clean -q -f -d -x
 }
 
-# run_vm NAME PASS OBJ ARGS...: the guest benchmark on the kernel of OBJ.
+# run_vm NAME PASS OBJ ARGS...: the guest benchmark on the kernel of OBJ,
+# clocked by its instructions if NAME ends in -icount.
 run_vm() {
-	local name=$1 pass=$2 obj=$3 attempt out
+	local name=$1 pass=$2 obj=$3 attempt out icount=
 
 	shift 3
 	out="$OUT/$name-$pass"
+	[[ "$name" != *-icount ]] || icount=0
 	for attempt in $(seq 10); do
-		msg "benchmarking $name, pass $pass of $PASSES (log: $out.log)"
+		msg "benchmarking $name, pass $pass (log: $out.log)"
 		# vm.sh boots with tsc=reliable: no clocksource watchdog to
 		# demote the TSC to jiffies (4 ms steps) when TCG runs late.
-		OBJ=$obj KLP_VM_MEM=3G KLP_VM_SMP=$VCPUS "$HARNESS/vm.sh" --timeout 3600 --out "$out" -- \
+		OBJ=$obj KLP_VM_MEM=3G KLP_VM_SMP=$VCPUS KLP_VM_ICOUNT=$icount \
+			"$HARNESS/vm.sh" --timeout 3600 --out "$out" -- \
 			"$HARNESS/guest/bench.sh" "$@" >"$out.log" 2>&1 && break
 		grep -q '^BENCH-CLOCK' "$out/output" ||
 			die "the $name benchmark failed: $out.log"
@@ -78,6 +91,11 @@ median() {
 		else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
 
+# passes KERNEL: the passes of KERNEL in the raw figures.
+passes() {
+	awk -v k="$1" '$1 == k { print $2 }' "$OUT/raw" | sort -nu
+}
+
 # pfig KERNEL PASS N NAME: a pass's figure, the median over its loads, or "-".
 pfig() {
 	awk -v k="$1" -v p="$2" -v n="$3" -v f="$4" \
@@ -88,7 +106,7 @@ pfig() {
 fig() {
 	local pass
 
-	for pass in $(seq "$PASSES"); do
+	for pass in $(passes "$1"); do
 		pfig "$1" "$pass" "$2" "$3"
 	done | awk '$1 != "-"' | median
 }
@@ -115,7 +133,7 @@ div() {
 ratio() {
 	local pass
 
-	for pass in $(seq "$PASSES"); do
+	for pass in $(passes "$1"); do
 		div "$(pfig "$1" "$pass" "$2" "$3")" "$(pfig "$4" "$pass" "$5" "$6")"
 	done | awk '$1 != "-"' | sort -g | awk '{ v[NR] = $1 } END {
 		if (!NR) { print "- - -"; exit }
@@ -145,8 +163,10 @@ bytes_per_var() {
 		if (g == "-" || v == "-") print "-"; else printf "%.1f\n", (g + v) * 1024 / n }'
 }
 
+# print_table [SUFFIX]: the figures of "ours" and "upstream", or of
+# "ours-icount" and "upstream-icount" with SUFFIX -icount.
 print_table() {
-	local f n o u med lo hi
+	local sfx=${1:-} f n o u med lo hi
 
 	printf '%-22s %9s %12s %12s %8s %8s %8s\n' figure N ours upstream ours/up min max
 	for f in populate_ns get_hit_ns get_miss_ns floor_ns floor_call_ns alloc_ns free_ns collect_1_ns \
@@ -156,20 +176,22 @@ print_table() {
 		 typed_get_hit_ns typed_collect_1_ns synchronize_rcu_ns; do
 		for n in "${SIZES[@]}"; do
 			if [ "$f" = bytes_per_var ]; then
-				o=$(bytes_per_var ours "$n")
-				u=$(bytes_per_var upstream "$n")
+				o=$(bytes_per_var "ours$sfx" "$n")
+				u=$(bytes_per_var "upstream$sfx" "$n")
 				med=$(div "$o" "$u") lo=- hi=-
 			else
-				o=$(fig ours "$n" "$f")
-				u=$(fig upstream "$n" "$f")
-				read -r med lo hi <<< "$(ratio ours "$n" "$f" upstream "$n" "$f")"
+				o=$(fig "ours$sfx" "$n" "$f")
+				u=$(fig "upstream$sfx" "$n" "$f")
+				read -r med lo hi <<< "$(ratio "ours$sfx" "$n" "$f" \
+					"upstream$sfx" "$n" "$f")"
 			fi
 			printf '%-22s %9s %12s %12s %8s %8s %8s\n' "$f" "$n" "$o" "$u" \
 				"$med" "$lo" "$hi"
 		done
 	done
 	for n in 10 "${SIZES[-1]}"; do
-		printf '%-22s %9s %12s %12s\n' live_read_ns "$n" "$(fig ours "$n" live_read_ns)" -
+		printf '%-22s %9s %12s %12s\n' live_read_ns "$n" \
+			"$(fig "ours$sfx" "$n" live_read_ns)" -
 	done
 }
 
@@ -234,6 +256,44 @@ print_bench_lines() {
 	echo "BENCH bytes_per_variable_ours_over_upstream $(div "$(bytes_per_var ours "$big")" "$(bytes_per_var upstream "$big")")"
 }
 
+# print_icount_lines: BENCH lines of the guests clocked by their
+# instructions, named icount_*: the 1k ratios in instructions, and the
+# IRQs-off sections of the guest's code alone.
+print_icount_lines() {
+	local small=${SIZES[0]} big=${SIZES[-1]} f n k
+
+	for f in get:get_hit_ns get_miss:get_miss_ns alloc:alloc_ns free:free_ns \
+		 populate:populate_ns; do
+		bench "icount_${f%%:*}_1k_ours_over_upstream" ours-icount "$small" "${f#*:}" \
+			upstream-icount "$small" "${f#*:}"
+	done
+	for n in "$small" "$big"; do
+		bench "icount_typed_get_over_get_${n}_ours" ours-icount "$n" typed_get_hit_ns \
+			ours-icount "$n" get_hit_ns
+	done
+	# The longest section of the collection's phase, whatever it was,
+	# bounds the collection's own from above when another was longer.
+	echo "BENCH icount_irqoff_max_us_collect_phase_1M_ours" \
+		"$(loads ours-icount "$big" irqoff_collect_max_us)" \
+		"loads $(count ours-icount "$big" irqoff_collect_max_us)"
+	for k in ours upstream; do
+		echo "BENCH icount_irqoff_max_us_collect_1M_$k" \
+			"$(loads "$k-icount" "$big" irqoff_collect_us)" \
+			"loads $(count "$k-icount" "$big" irqoff_collect_us)" \
+			"of $(count "$k-icount" "$big" irqoff_collect_max_us)"
+	done
+	echo "BENCH icount_irqoff_max_us_resize_1M_ours $(loads ours-icount "$big" irqoff_resize_us)" \
+		"loads $(count ours-icount "$big" irqoff_resize_us)" \
+		"of $(( $(count ours-icount "$big" irqoff_collect_max_us) * 4 ))"
+	for k in ours upstream; do
+		for f in populate kfree busy; do
+			echo "BENCH icount_irqoff_max_us_${f}_1M_$k" \
+				"$(loads "$k-icount" "$big" "irqoff_${f}_max_us")" \
+				"loads $(count "$k-icount" "$big" "irqoff_${f}_max_us")"
+		done
+	done
+}
+
 # plot: ns per get against N, log-log, for ours, upstream and the floor
 # (bare, and with a call per step).
 plot() {
@@ -288,6 +348,12 @@ main() {
 		run_vm upstream "$pass" "$up" "$up/stage/bench/klp_shadow_bench.ko" "$LOADS" \
 			"$ROUNDS" "${SIZES[@]}"
 	done
+	for pass in $(seq "$ICOUNT_PASSES"); do
+		run_vm ours-icount "$pass" "$ours" "$ours/stage/bench/klp_shadow_bench.ko" \
+			"$LOADS" "$ROUNDS" "${SIZES[@]}"
+		run_vm upstream-icount "$pass" "$up" "$up/stage/bench/klp_shadow_bench.ko" \
+			"$LOADS" "$ROUNDS" "${SIZES[@]}"
+	done
 	echo
 	echo "Shadow variables, ours against upstream $(kernel_release), QEMU TCG, $VCPUS vCPU(s);"
 	echo "$PASSES passes, alternating boots; in a pass, medians over $LOADS module loads"
@@ -296,13 +362,23 @@ main() {
 	echo "/proc/meminfo):"
 	echo
 	print_table | tee "$OUT/table"
+	if [ "$ICOUNT_PASSES" -gt 0 ]; then
+		echo
+		echo "The same, $ICOUNT_PASSES pass(es) in guests clocked by their instructions"
+		echo "(QEMU -icount shift=0: one ns per instruction, caches and memory unseen):"
+		echo
+		print_table -icount | tee "$OUT/table-icount"
+	fi
 	echo
 	echo "The longest IRQs-off section of each traced phase (irqsoff tracer):"
 	cat "$OUT/irqoff"
 	echo
 	plot
 	echo
-	print_bench_lines | tee "$OUT/bench"
+	{
+		print_bench_lines
+		[ "$ICOUNT_PASSES" -eq 0 ] || print_icount_lines
+	} | tee "$OUT/bench"
 }
 
 # Sourced by tests/bats/host/bench-harness.bats for its medians and

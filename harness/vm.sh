@@ -78,6 +78,9 @@ qemu=(qemu-system-x86_64 -accel "$accel" -smp "${KLP_VM_SMP:-2}" -m "${KLP_VM_ME
 	-device virtio-9p-pci,fsdev=root,mount_tag=/dev/root
 	-fsdev "local,id=run,path=$out,security_model=none"
 	-device virtio-9p-pci,fsdev=run,mount_tag=klprun)
+if [ -n "${KLP_VM_ICOUNT:-}" ]; then
+	qemu+=(-icount "shift=$KLP_VM_ICOUNT,sleep=on")
+fi
 
 rc=0
 if [ "$interactive" = 1 ]; then

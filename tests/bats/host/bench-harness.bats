@@ -154,3 +154,38 @@ raw_lines() {
 	run ratio ours 1000 alloc_ns upstream 1000 alloc_ns
 	assert_output "- - -"
 }
+
+@test "the instruction-clocked kernels' figures come from their own passes" {
+	raw_lines ours 1 1000 alloc_ns 400
+	raw_lines ours 2 1000 alloc_ns 500
+	raw_lines ours 3 1000 alloc_ns 600
+	raw_lines upstream 1 1000 alloc_ns 400
+	raw_lines upstream 2 1000 alloc_ns 400
+	raw_lines upstream 3 1000 alloc_ns 400
+	raw_lines ours-icount 1 1000 alloc_ns 330 320
+	raw_lines upstream-icount 1 1000 alloc_ns 300
+	run passes ours-icount
+	assert_output 1
+	run fig ours-icount 1000 alloc_ns
+	assert_output 325
+	run ratio ours-icount 1000 alloc_ns upstream-icount 1000 alloc_ns
+	assert_output "1.083 1.083 1.083"
+	run ratio ours 1000 alloc_ns upstream 1000 alloc_ns
+	assert_output "1.250 1.000 1.500"
+}
+
+@test "the instruction-clocked IRQs-off lines bound the collection by its phase's longest section" {
+	SIZES=(1000 1000000)
+	# Load 1: the collection's own section was the longest; load 2: the
+	# resize's was, longer.
+	raw_lines ours-icount 1 1000000 irqoff_collect_max_us 300 445
+	raw_lines ours-icount 1 1000000 irqoff_collect_us 300
+	raw_lines ours-icount 1 1000000 irqoff_resize_us 445
+	raw_lines ours-icount 1 1000000 irqoff_busy_max_us 21 21
+	run print_icount_lines
+	assert_line "BENCH icount_irqoff_max_us_collect_phase_1M_ours 372.5 loads 2"
+	assert_line "BENCH icount_irqoff_max_us_collect_1M_ours 300 loads 1 of 2"
+	assert_line "BENCH icount_irqoff_max_us_resize_1M_ours 445 loads 1 of 8"
+	assert_line "BENCH icount_irqoff_max_us_busy_1M_ours 21 loads 2"
+	assert_line "BENCH icount_irqoff_max_us_collect_1M_upstream - loads 0 of 0"
+}
