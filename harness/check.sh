@@ -17,9 +17,9 @@
 #          (tests/nodebug-suite.sh), plus the kernel log check of that run
 #   debug  the debug kernel (also alone: make check-debug): the same
 #          fragments plus debug.config (KASAN, kmemleak, lockdep,
-#          debugobjects, failslab); in two VMs at once, KUnit, our
-#          selftests (fewer cycles), shadow-interface.bats and the
-#          fail-nth sweep in one of one vCPU, the stress test (3 rounds)
+#          debugobjects, list debugging, failslab); in two VMs at once,
+#          KUnit, our selftests (fewer cycles), shadow-interface.bats and
+#          the fail-nth sweep in one of one vCPU, the stress test (3 rounds)
 #          in the other, of two, each ending with a kmemleak scan that
 #          must find nothing (tests/debug-suite.sh)
 #   series the patch series (make series-check): each patch applied to the
@@ -197,7 +197,7 @@ debug_vms() {
 debug() {
 	KLP_VM_MEM=${KLP_DEBUG_VM_MEM:-4G} \
 	KLP_VM_TIMEOUT=${KLP_DEBUG_TIMEOUT:-${KLP_VM_TIMEOUT:-3600}} \
-		variant debug "with KASAN, kmemleak, lockdep, debugobjects and failslab" \
+		variant debug "with KASAN, kmemleak, lockdep, debugobjects, list debugging and failslab" \
 		$DEBUG_FRAGMENTS -- debug_vms
 }
 

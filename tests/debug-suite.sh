@@ -15,13 +15,13 @@
 #           vCPUs, as every other stage's
 #
 # The tests part runs its steps one at a time, and what the debug kernel
-# adds (KASAN, kmemleak, lockdep, debugobjects, failslab) checks them the
-# same on one CPU. What one CPU loses: the kernel is not preemptible, so
-# no RCU reader runs while a variable is unlinked and freed, and no task
-# runs on another CPU while a transition goes; on the debug kernel only
-# the stress covers those (the guest stage runs the same selftests on
-# two). With two vCPUs each step took two to three times as long,
-# measured both ways with both parts at once on 2 cores:
+# adds (KASAN, kmemleak, lockdep, debugobjects, list debugging, failslab)
+# checks them the same on one CPU. What one CPU loses: the kernel is not
+# preemptible, so no RCU reader runs while a variable is unlinked and
+# freed, and no task runs on another CPU while a transition goes; on the
+# debug kernel only the stress covers those (the guest stage runs the
+# same selftests on two). With two vCPUs each step took two to three
+# times as long, measured both ways with both parts at once on 2 cores:
 # test-shadow-debugfs.sh 244 s against 90 s, -sysfs 238 against 75,
 # -types 706 against 355, -unwind 416 against 171, -lifetime 437 against
 # 157, the fail-nth sweep 433 against 148. The stress is what needs CPUs
