@@ -4,8 +4,9 @@
 # make bench: build the pristine upstream 6.12 kernel (same linux-source,
 # same config, none of our changes) and ours, both with the irqsoff tracer
 # (harness/config/bench.config), boot them in turn in QEMU with the same
-# benchmark module (tests/bench), and print one table, the ratios, and last
-# one "BENCH <name> <value>" line per figure; a ratio's line ends with its
+# benchmark module (tests/bench), and print a table of the figures (two:
+# one timed, one instruction-clocked, below), the ratios, and last one
+# "BENCH <name> <value>" line per figure; a ratio's line ends with its
 # minimum and maximum over the passes. It also draws BENCHMARKS.png (ns per
 # get against N: ours, upstream and the memory floor, bare and with a call
 # per step).
@@ -23,13 +24,17 @@
 # the passes, and a ratio the median over the passes of each pass's ratio.
 #
 # KLP_BENCH_ICOUNT_PASSES (default 1) boots each kernel that many times
-# more with the guest clocked by its instructions (QEMU -icount shift=0:
-# its clock advances one ns per instruction run, and stands still while
-# the emulator translates code or the host runs something else): the
-# kernels "ours-icount" and "upstream-icount". Their times are counts of
-# instructions, the same from run to run, blind to caches and memory, and
-# their IRQs-off sections those of the guest's code alone, without the
-# stops of the emulator that lengthen any section under TCG's wall clock.
+# more, with one vCPU, clocked by its instructions (QEMU -icount
+# shift=0,sleep=off: the guest's clock advances one ns per instruction the
+# vCPU runs, whatever the instruction, and jumps to the next timer when it
+# idles; it stands still while the emulator translates code or the host
+# runs something else): the kernels "ours-icount" and "upstream-icount".
+# Their "ns" are instructions, not time: blind to caches, memory, and the
+# cost of each instruction (each iteration of a rep-prefixed one counts
+# as one). They hardly move from run to run (interrupts land at other
+# points of a loop), and an IRQs-off section's "us" are the thousands of
+# instructions run in it: the guest's code alone, without the emulator's
+# stops that lengthen any section under TCG's wall clock.
 # Results are kept in build/bench/.
 
 set -euo pipefail
@@ -60,21 +65,24 @@ upstream_source() {
 # run_vm NAME PASS OBJ ARGS...: the guest benchmark on the kernel of OBJ,
 # clocked by its instructions if NAME ends in -icount.
 run_vm() {
-	local name=$1 pass=$2 obj=$3 attempt out icount=
+	local name=$1 pass=$2 obj=$3 attempt out icount='' vcpus=$VCPUS
+	local accel=${KLP_VM_ACCEL:-}
 
 	shift 3
 	out="$OUT/$name-$pass"
-	[[ "$name" != *-icount ]] || icount=0
+	# One instruction counter serves every vCPU of a guest: one vCPU;
+	# and -icount needs TCG.
+	[[ "$name" != *-icount ]] || icount=0 vcpus=1 accel=''
 	for attempt in $(seq 10); do
 		msg "benchmarking $name, pass $pass (log: $out.log)"
 		# vm.sh boots with tsc=reliable: no clocksource watchdog to
 		# demote the TSC to jiffies (4 ms steps) when TCG runs late.
-		OBJ=$obj KLP_VM_MEM=3G KLP_VM_SMP=$VCPUS KLP_VM_ICOUNT=$icount \
-			"$HARNESS/vm.sh" --timeout 3600 --out "$out" -- \
+		OBJ=$obj KLP_VM_MEM=3G KLP_VM_SMP=$vcpus KLP_VM_ICOUNT=$icount \
+			KLP_VM_ACCEL=$accel "$HARNESS/vm.sh" --timeout 3600 --out "$out" -- \
 			"$HARNESS/guest/bench.sh" "$@" >"$out.log" 2>&1 && break
 		grep -q '^BENCH-CLOCK' "$out/output" ||
 			die "the $name benchmark failed: $out.log"
-		msg "the guest's TSC did not calibrate (attempt $attempt): booting again"
+		msg "the guest's clock did not become the TSC (attempt $attempt): booting again"
 	done
 	grep -q '^BENCH-RAW ' "$out/output" || die "the $name benchmark has no results"
 	grep '^BENCH-RAW ' "$out/output" | sed "s/^BENCH-RAW /$name $pass /" >> "$OUT/raw"
@@ -129,7 +137,7 @@ div() {
 }
 
 # ratio KA NA FA KB NB FB: the figure FA of kernel KA at NA over FB of KB
-# at NB, pass by pass: "median min max", or "- - -".
+# at NB, pass by pass over KA's passes (one without either drops out): "median min max", or "- - -".
 ratio() {
 	local pass
 
@@ -189,9 +197,9 @@ print_table() {
 				"$med" "$lo" "$hi"
 		done
 	done
+	[ -z "$sfx" ] || return 0
 	for n in 10 "${SIZES[-1]}"; do
-		printf '%-22s %9s %12s %12s\n' live_read_ns "$n" \
-			"$(fig "ours$sfx" "$n" live_read_ns)" -
+		printf '%-22s %9s %12s %12s\n' live_read_ns "$n" "$(fig ours "$n" live_read_ns)" -
 	done
 }
 
@@ -365,12 +373,14 @@ main() {
 	if [ "$ICOUNT_PASSES" -gt 0 ]; then
 		echo
 		echo "The same, $ICOUNT_PASSES pass(es) in guests clocked by their instructions"
-		echo "(QEMU -icount shift=0: one ns per instruction, caches and memory unseen):"
+		echo "(QEMU -icount shift=0: a \"ns\" is an instruction, caches and memory unseen;"
+		echo "figures that wait, a grace period say, count the timer ticks they idle to):"
 		echo
 		print_table -icount | tee "$OUT/table-icount"
 	fi
 	echo
-	echo "The longest IRQs-off section of each traced phase (irqsoff tracer):"
+	echo "The longest IRQs-off section of each traced phase (irqsoff tracer; the"
+	echo "-icount kernels' \"us\" are thousands of instructions):"
 	cat "$OUT/irqoff"
 	echo
 	plot

@@ -13,7 +13,8 @@
 # succeeded. KLP_VM_ACCEL=kvm opts in to KVM (it hangs on some hosts).
 # The CPUs come from QEMU's ACPI tables (CONFIG_ACPI).
 # KLP_VM_MEM sets the guest memory (default 2G), KLP_VM_SMP its CPUs
-# (default 2).
+# (default 2), KLP_VM_ICOUNT (unset by default) clocks it by its
+# instructions: QEMU's -icount shift=N, 2^N ns per instruction run.
 
 set -euo pipefail
 # shellcheck source=harness/lib.sh
@@ -57,6 +58,8 @@ rm -f "$out/status" "$out/output" "$out/dmesg" "$out/console" "$out/interactive"
 # done (an "Oops: int3" at a static branch). The guest sees two CPUs
 # either way, with the interleavings of a preemptible SMP kernel.
 accel=${KLP_VM_ACCEL:-tcg,thread=single}
+[ -z "${KLP_VM_ICOUNT:-}" ] || [[ "$accel" == tcg* ]] ||
+	die "KLP_VM_ICOUNT needs TCG, not KLP_VM_ACCEL=$accel"
 cmdline="console=ttyS0 loglevel=5 panic=-1 root=/dev/root rootfstype=9p"
 # Under TCG the clocksource watchdog finds the TSC unstable and the guest
 # falls back to a clock of one jiffy; trust the TSC, as the benchmark does.
@@ -79,7 +82,9 @@ qemu=(qemu-system-x86_64 -accel "$accel" -smp "${KLP_VM_SMP:-2}" -m "${KLP_VM_ME
 	-fsdev "local,id=run,path=$out,security_model=none"
 	-device virtio-9p-pci,fsdev=run,mount_tag=klprun)
 if [ -n "${KLP_VM_ICOUNT:-}" ]; then
-	qemu+=(-icount "shift=$KLP_VM_ICOUNT,sleep=on")
+	# sleep=off: an idle guest's clock jumps to its next timer, instead
+	# of running at the host's pace.
+	qemu+=(-icount "shift=$KLP_VM_ICOUNT,sleep=off")
 fi
 
 rc=0

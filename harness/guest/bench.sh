@@ -186,9 +186,10 @@ main() {
 
 	# Under TCG the TSC calibration against the PIT sometimes fails, and
 	# the kernel falls back to jiffies: 4 ms steps. Say so; the host
-	# boots again. The early TSC becomes the TSC a second after boot, at
-	# the refined calibration: a guest clocked by its instructions
-	# (harness/vm.sh, KLP_VM_ICOUNT) gets here sooner.
+	# boots again. The early TSC becomes the TSC once its calibration is
+	# refined, a second after the clocksource initcall (a second more
+	# each time a sample is disturbed): a guest clocked by its
+	# instructions (harness/vm.sh, KLP_VM_ICOUNT) gets here sooner.
 	for _ in $(seq 50); do
 		clock=$(cat /sys/devices/system/clocksource/clocksource0/current_clocksource)
 		[ "$clock" = tsc-early ] || break

@@ -719,7 +719,7 @@ retry:
 	}
 	spin_unlock_irqrestore(&klp_shadow_lock, flags);
 
-	/* Only after a retry, when another CPU added the record first. */
+	/* Only after a retry, when the record was added meanwhile. */
 	if (unlikely(new_rec))
 		kfree(new_rec);
 	if (err) {
