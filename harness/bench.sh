@@ -316,12 +316,16 @@ plot() {
 			"$(fig ours "$n" floor_ns) $(fig ours "$n" get_miss_ns)" \
 			"$(fig ours "$n" floor_call_ns)"
 	done | awk '$2 > 0 && $3 > 0 && $4 > 0 && $5 > 0 && $6 > 0' > "$OUT/get.dat"
+	if [ ! -s "$OUT/get.dat" ]; then
+		msg "no timed figures: no plot"
+		return
+	fi
 	gnuplot <<-EOF
 		set terminal pngcairo size 800,560 font ",11"
 		set output "$TOP/BENCHMARKS.png"
 		set logscale xy
 		set xlabel "variables (N)"
-		set ylabel "ns per klp_shadow_get() (QEMU TCG)"
+		set ylabel "ns per klp_shadow_get() (QEMU TCG)" noenhanced
 		set key top left
 		set grid
 		plot "$OUT/get.dat" using 1:3 with linespoints title "upstream 6.12, hit", \
