@@ -290,6 +290,10 @@ print_icount_lines() {
 			"loads $(count "$k-icount" "$big" irqoff_collect_us)" \
 			"of $(count "$k-icount" "$big" irqoff_collect_max_us)"
 	done
+	echo "BENCH icount_irqoff_max_us_collect_alloc_1M_ours" \
+		"$(loads ours-icount "$big" irqoff_collect_alloc_us)" \
+		"loads $(count ours-icount "$big" irqoff_collect_alloc_us)" \
+		"of $(count ours-icount "$big" irqoff_collect_max_us)"
 	echo "BENCH icount_irqoff_max_us_resize_1M_ours $(loads ours-icount "$big" irqoff_resize_us)" \
 		"loads $(count ours-icount "$big" irqoff_resize_us)" \
 		"of $(( $(count ours-icount "$big" irqoff_collect_max_us) * 4 ))"
