@@ -564,8 +564,7 @@ static void klp_shadow_id_free_rcu(struct rcu_head *head)
 
 /*
  * Return the record of @id, adding @new_rec if there is none; consumes
- * @new_rec. Always inlined: out of line, its call made a tenth of the
- * instructions of an allocation besides kzalloc() and the lock.
+ * @new_rec. Always inlined: it is on the path of every allocation.
  */
 static __always_inline struct klp_shadow_id *
 klp_shadow_id_get(unsigned long id, struct klp_shadow_id **new_rec)
