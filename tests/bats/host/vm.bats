@@ -28,6 +28,26 @@ vm() {
 	assert_output $'2\n0-1'
 }
 
+@test "a guest clocked by its instructions counts one ns per instruction" {
+	# Its TSC, calibrated against the PIT on the same clock, runs at
+	# 1 GHz (2^0 ns per instruction); under TCG's wall clock it runs at
+	# the host's rate.
+	KLP_VM_ICOUNT=0 KLP_VM_SMP=1 run vm -- bash -c \
+		"dmesg | sed -n 's/.*tsc: Detected \\([0-9.]*\\) MHz processor.*/\\1/p'"
+
+	assert_success
+	run cat "$BATS_TEST_TMPDIR/run/output"
+	assert_output --regexp '^[0-9.]+$'
+	awk -v mhz="$output" 'BEGIN { exit !(mhz > 990 && mhz < 1010) }'
+}
+
+@test "a guest clocked by its instructions needs TCG" {
+	KLP_VM_ICOUNT=0 KLP_VM_ACCEL=kvm run vm -- true
+
+	assert_failure 1
+	assert_output "error: KLP_VM_ICOUNT needs TCG, not KLP_VM_ACCEL=kvm"
+}
+
 @test "a WARN_ON in a module fails the run even though the command succeeded" {
 	# shellcheck disable=SC2016 # expanded in the guest
 	run vm -- bash -c 'insmod "$KLP_STAGE/modules/klp_test_warn.ko" && rmmod klp_test_warn'
