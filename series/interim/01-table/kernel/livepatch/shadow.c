@@ -223,16 +223,6 @@ static __always_inline struct klp_shadow *klp_shadow_lookup(void *obj,
 				     !!(desc & KLP_SHADOW_DESC_LINK), obj, id);
 }
 
-/* Link @shadow at the head of bucket @bkt of the table readers use. */
-static void klp_shadow_link(struct klp_shadow_table *tbl, u32 bkt,
-			    struct klp_shadow *shadow)
-{
-	struct klp_shadow __rcu **head = &tbl->buckets[bkt];
-
-	RCU_INIT_POINTER(shadow->next[tbl->link], klp_shadow_deref(*head));
-	rcu_assign_pointer(*head, shadow);
-}
-
 /* Link @shadow into the future table: no reader sees it before it is published. */
 static void klp_shadow_link_future(struct klp_shadow_table *new,
 				   struct klp_shadow *shadow)
@@ -299,57 +289,110 @@ static void klp_shadow_resize_kick(void)
 	irq_work_queue(&klp_shadow_resize_irq_work);
 }
 
-/* Add @shadow to the table, and to the future one if its bucket was copied. */
-static void klp_shadow_table_add(struct klp_shadow *shadow)
+/*
+ * Whether the holder of klp_shadow_lock may take the table in use for the
+ * static smallest one through link 0, with no future table: while
+ * klp_shadow_table0_direct is on, it is (klp_shadow_resize_fn() turns it
+ * off before it starts a resize, and on once that table is in use again).
+ * A static key changes in steps that each wait for every CPU to take an
+ * IPI, so that no holder of the lock can see it on once the worker holds
+ * the lock to start a resize; a holder may read it more than once.
+ * Constants then replace the loads of klp_shadow_tbl's fields and the
+ * check for a future table.
+ */
+static __always_inline bool klp_shadow_direct_locked(void)
 {
-	struct klp_shadow_table *tbl = klp_shadow_table_locked();
-	u32 bkt = klp_shadow_hash(shadow->obj, tbl->shift);
+	bool direct = static_branch_likely(&klp_shadow_table0_direct);
 
-	lockdep_assert_held(&klp_shadow_lock);
+	lockdep_assert(!direct || (klp_shadow_tbl == &klp_shadow_table0 &&
+				   !klp_shadow_tbl->link && !klp_shadow_future));
+	return direct;
+}
 
-	klp_shadow_link(tbl, bkt, shadow);
-	if (klp_shadow_future && bkt < klp_shadow_moved)
-		klp_shadow_link_future(klp_shadow_future, shadow);
-	if (unlikely(++klp_shadow_nelems > klp_shadow_grow_at))
-		klp_shadow_resize_kick();
+/* The link of the table in use, for the holder of klp_shadow_lock. */
+static __always_inline unsigned int klp_shadow_link_locked(void)
+{
+	return klp_shadow_direct_locked() ? 0 : klp_shadow_table_locked()->link;
 }
 
 /*
- * Find <@obj, @id> in the table in use, for the holder of klp_shadow_lock,
- * and the link that points to it in its bucket, *@bkt, in *@pprev. Always
- * inlined, as klp_shadow_table_del_at(): out of line, their calls and
- * *@bkt and *@pprev passed through the stack made a quarter of the
- * instructions klp_shadow_free() runs besides the lock and kfree_rcu().
+ * Find <@obj, @id> in the table in use, for the holder of klp_shadow_lock:
+ * its bucket in *@bkt, and in *@pprev the link that points to it, or the
+ * NULL link that ends the chain if it is not there.
+ *
+ * Always inlined, as klp_shadow_table_add() and klp_shadow_table_del_at():
+ * out of line, their calls and *@bkt and *@pprev passed through the stack
+ * made a quarter of the instructions klp_shadow_free() runs besides the
+ * lock and kfree_rcu().
  */
 static __always_inline struct klp_shadow *
 klp_shadow_find_prev(void *obj, unsigned long id, u32 *bkt,
 		     struct klp_shadow __rcu ***pprev)
 {
-	struct klp_shadow_table *tbl = klp_shadow_table_locked();
+	struct klp_shadow_table *tbl;
 	struct klp_shadow *pos;
+	unsigned int link;
 
-	*bkt = klp_shadow_hash(obj, tbl->shift);
-	*pprev = &tbl->buckets[*bkt];
+	if (klp_shadow_direct_locked()) {
+		*bkt = klp_shadow_hash(obj, KLP_SHADOW_MIN_SHIFT);
+		*pprev = &klp_shadow_buckets0[*bkt];
+		link = 0;
+	} else {
+		tbl = klp_shadow_table_locked();
+		*bkt = klp_shadow_hash(obj, tbl->shift);
+		*pprev = &tbl->buckets[*bkt];
+		link = tbl->link;
+	}
 	while ((pos = klp_shadow_deref(**pprev))) {
 		if (pos->obj == obj && pos->id == id)
 			break;
-		*pprev = &pos->next[tbl->link];
+		*pprev = &pos->next[link];
 	}
 	return pos;
 }
 
 /*
+ * Add @shadow at the head of bucket @bkt of the table in use, where
+ * klp_shadow_find_prev() did not find it (as upstream's hash_add_rcu()
+ * adds, the newest first), and to the future table if that bucket was
+ * copied there.
+ */
+static __always_inline void klp_shadow_table_add(struct klp_shadow *shadow,
+						 u32 bkt)
+{
+	struct klp_shadow_table *tbl = klp_shadow_table_locked();
+	struct klp_shadow __rcu **head;
+	unsigned int link;
+
+	if (klp_shadow_direct_locked()) {
+		head = &klp_shadow_buckets0[bkt];
+		link = 0;
+	} else {
+		head = &tbl->buckets[bkt];
+		link = tbl->link;
+		if (klp_shadow_future && bkt < klp_shadow_moved)
+			klp_shadow_link_future(klp_shadow_future, shadow);
+	}
+	RCU_INIT_POINTER(shadow->next[link], klp_shadow_deref(*head));
+	/* Its fields and links before its address. */
+	rcu_assign_pointer(*head, shadow);
+	if (unlikely(++klp_shadow_nelems > klp_shadow_grow_at))
+		klp_shadow_resize_kick();
+}
+
+/*
  * Remove @shadow, which @pprev points to in bucket @bkt of the table in
- * use, from that table, and from the future one if it is there.
+ * use (found by klp_shadow_find_prev()), from that table, and from the
+ * future one if it is there.
  */
 static __always_inline void
 klp_shadow_table_del_at(struct klp_shadow *shadow, u32 bkt,
 			struct klp_shadow __rcu **pprev)
 {
-	struct klp_shadow_table *tbl = klp_shadow_table_locked();
-
-	RCU_INIT_POINTER(*pprev, klp_shadow_deref(shadow->next[tbl->link]));
-	if (unlikely(klp_shadow_future) && bkt < klp_shadow_moved)
+	RCU_INIT_POINTER(*pprev,
+			 klp_shadow_deref(shadow->next[klp_shadow_link_locked()]));
+	if (!klp_shadow_direct_locked() && unlikely(klp_shadow_future) &&
+	    bkt < klp_shadow_moved)
 		klp_shadow_unlink_from(klp_shadow_future, shadow);
 	if (unlikely(--klp_shadow_nelems < klp_shadow_shrink_at))
 		klp_shadow_resize_kick();
@@ -521,13 +564,19 @@ EXPORT_SYMBOL_GPL(klp_shadow_get);
  * Get <@obj, @id>, or allocate it. Only get_or_alloc looks for an existing
  * variable before allocating: for alloc, one is a caller's bug, found
  * under the lock all the same.
+ *
+ * Always inlined into each of the two accessors, so that @warn_on_exist is
+ * a constant there.
  */
-static void *__klp_shadow_get_or_alloc(void *obj, unsigned long id, size_t size,
-				       gfp_t gfp_flags, klp_shadow_ctor_t ctor,
-				       void *ctor_data, bool warn_on_exist)
+static __always_inline void *
+__klp_shadow_get_or_alloc(void *obj, unsigned long id, size_t size,
+			  gfp_t gfp_flags, klp_shadow_ctor_t ctor, void *ctor_data,
+			  bool warn_on_exist)
 {
 	struct klp_shadow *shadow, *new_shadow;
+	struct klp_shadow __rcu **pprev;
 	unsigned long flags;
+	u32 bkt;
 	int err = 0;
 
 	if (!warn_on_exist) {
@@ -545,7 +594,7 @@ static void *__klp_shadow_get_or_alloc(void *obj, unsigned long id, size_t size,
 	new_shadow->id = id;
 
 	spin_lock_irqsave(&klp_shadow_lock, flags);
-	shadow = klp_shadow_lookup(obj, id);
+	shadow = klp_shadow_find_prev(obj, id, &bkt, &pprev);
 	if (unlikely(shadow)) {
 		spin_unlock_irqrestore(&klp_shadow_lock, flags);
 		kfree(new_shadow);
@@ -558,7 +607,7 @@ static void *__klp_shadow_get_or_alloc(void *obj, unsigned long id, size_t size,
 			       obj, id, err);
 	}
 	if (!err)
-		klp_shadow_table_add(new_shadow);
+		klp_shadow_table_add(new_shadow, bkt);
 	spin_unlock_irqrestore(&klp_shadow_lock, flags);
 
 	if (err) {
