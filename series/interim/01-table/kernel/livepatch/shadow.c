@@ -291,28 +291,24 @@ static void klp_shadow_resize_kick(void)
 
 /*
  * Whether the holder of klp_shadow_lock may take the table in use for the
- * static smallest one through link 0, with no future table: while
- * klp_shadow_table0_direct is on, it is (klp_shadow_resize_fn() turns it
- * off before it starts a resize, and on once that table is in use again).
- * A static key changes in steps that each wait for every CPU to take an
- * IPI, so that no holder of the lock can see it on once the worker holds
- * the lock to start a resize; a holder may read it more than once.
- * Constants then replace the loads of klp_shadow_tbl's fields and the
- * check for a future table.
+ * static smallest one through link 0, with no future table, and use their
+ * constants instead of loading klp_shadow_tbl's fields and checking for a
+ * resize. While klp_shadow_table0_direct is on, it may:
+ * klp_shadow_resize_fn() turns it on only while that table is in use with
+ * no resize in progress, and starts a resize, under the lock, only once
+ * static_branch_disable() returned, when no CPU runs the code that sees it
+ * on. The table changes only under the lock, so that a holder that sees it
+ * on once may read it again and see it off: both describe the same table.
  */
 static __always_inline bool klp_shadow_direct_locked(void)
 {
 	bool direct = static_branch_likely(&klp_shadow_table0_direct);
 
-	lockdep_assert(!direct || (klp_shadow_tbl == &klp_shadow_table0 &&
-				   !klp_shadow_tbl->link && !klp_shadow_future));
+	lockdep_assert_held(&klp_shadow_lock);
+	lockdep_assert_once(!direct || (klp_shadow_tbl == &klp_shadow_table0 &&
+					!klp_shadow_tbl->link &&
+					!klp_shadow_future));
 	return direct;
-}
-
-/* The link of the table in use, for the holder of klp_shadow_lock. */
-static __always_inline unsigned int klp_shadow_link_locked(void)
-{
-	return klp_shadow_direct_locked() ? 0 : klp_shadow_table_locked()->link;
 }
 
 /*
@@ -320,10 +316,9 @@ static __always_inline unsigned int klp_shadow_link_locked(void)
  * its bucket in *@bkt, and in *@pprev the link that points to it, or the
  * NULL link that ends the chain if it is not there.
  *
- * Always inlined, as klp_shadow_table_add() and klp_shadow_table_del_at():
- * out of line, their calls and *@bkt and *@pprev passed through the stack
- * made a quarter of the instructions klp_shadow_free() runs besides the
- * lock and kfree_rcu().
+ * Always inlined, as klp_shadow_table_del_at(): out of line, their calls
+ * and *@bkt and *@pprev passed through the stack made a quarter of the
+ * instructions klp_shadow_free() runs besides the lock and kfree_rcu().
  */
 static __always_inline struct klp_shadow *
 klp_shadow_find_prev(void *obj, unsigned long id, u32 *bkt,
@@ -360,7 +355,7 @@ klp_shadow_find_prev(void *obj, unsigned long id, u32 *bkt,
 static __always_inline void klp_shadow_table_add(struct klp_shadow *shadow,
 						 u32 bkt)
 {
-	struct klp_shadow_table *tbl = klp_shadow_table_locked();
+	struct klp_shadow_table *tbl;
 	struct klp_shadow __rcu **head;
 	unsigned int link;
 
@@ -368,6 +363,7 @@ static __always_inline void klp_shadow_table_add(struct klp_shadow *shadow,
 		head = &klp_shadow_buckets0[bkt];
 		link = 0;
 	} else {
+		tbl = klp_shadow_table_locked();
 		head = &tbl->buckets[bkt];
 		link = tbl->link;
 		if (klp_shadow_future && bkt < klp_shadow_moved)
@@ -389,10 +385,11 @@ static __always_inline void
 klp_shadow_table_del_at(struct klp_shadow *shadow, u32 bkt,
 			struct klp_shadow __rcu **pprev)
 {
-	RCU_INIT_POINTER(*pprev,
-			 klp_shadow_deref(shadow->next[klp_shadow_link_locked()]));
-	if (!klp_shadow_direct_locked() && unlikely(klp_shadow_future) &&
-	    bkt < klp_shadow_moved)
+	bool direct = klp_shadow_direct_locked();
+	unsigned int link = direct ? 0 : klp_shadow_table_locked()->link;
+
+	RCU_INIT_POINTER(*pprev, klp_shadow_deref(shadow->next[link]));
+	if (!direct && unlikely(klp_shadow_future) && bkt < klp_shadow_moved)
 		klp_shadow_unlink_from(klp_shadow_future, shadow);
 	if (unlikely(--klp_shadow_nelems < klp_shadow_shrink_at))
 		klp_shadow_resize_kick();
@@ -501,7 +498,10 @@ static void klp_shadow_resize_fn(struct work_struct *work)
 			return;
 		}
 
-		/* Readers leave the smallest table's direct path first. */
+		/*
+		 * Readers, and writers under the lock, leave the smallest
+		 * table's direct path before a future table is set.
+		 */
 		if (tbl == &klp_shadow_table0)
 			static_branch_disable(&klp_shadow_table0_direct);
 		new = klp_shadow_table_alloc(shift, tbl->link ^ 1);
