@@ -52,7 +52,7 @@ interim_blocks() {
 	#include <linux/hash.h>
 	static DEFINE_SPINLOCK(klp_shadow_lock);
 	struct klp_shadow {
-	static void *__klp_shadow_get_or_alloc(void *obj, unsigned long id, size_t size,
+	static __always_inline void *
 	void *klp_shadow_alloc(void *obj, unsigned long id,
 	void *klp_shadow_get_or_alloc(void *obj, unsigned long id,
 	void klp_shadow_free(void *obj, unsigned long id, klp_shadow_dtor_t dtor)
@@ -72,7 +72,7 @@ interim_blocks() {
 	static struct klp_shadow_id *klp_shadow_id_alloc(unsigned long id, gfp_t gfp)
 	static void klp_shadow_id_free_rcu(struct rcu_head *head)
 	static void klp_shadow_id_put(struct klp_shadow_id *rec)
-	static void *__klp_shadow_get_or_alloc(void *obj, unsigned long id, size_t size,
+	static __always_inline void *
 	void *klp_shadow_alloc(void *obj, unsigned long id,
 	void *klp_shadow_get_or_alloc(void *obj, unsigned long id,
 	void klp_shadow_free_all(unsigned long id, klp_shadow_dtor_t dtor)
