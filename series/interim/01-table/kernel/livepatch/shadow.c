@@ -296,9 +296,10 @@ static void klp_shadow_resize_kick(void)
  * resize. While klp_shadow_table0_direct is on, it may:
  * klp_shadow_resize_fn() turns it on only while that table is in use with
  * no resize in progress, and starts a resize, under the lock, only once
- * static_branch_disable() returned, when no CPU runs the code that sees it
- * on. The table changes only under the lock, so that a holder that sees it
- * on once may read it again and see it off: both describe the same table.
+ * static_branch_disable() returned, when no CPU that takes the lock
+ * afterwards sees it on. The table changes only under the lock, so that a
+ * holder that sees it on once may read it again and see it off: both
+ * describe the same table.
  */
 static __always_inline bool klp_shadow_direct_locked(void)
 {
@@ -350,7 +351,8 @@ klp_shadow_find_prev(void *obj, unsigned long id, u32 *bkt,
  * Add @shadow at the head of bucket @bkt of the table in use, where
  * klp_shadow_find_prev() did not find it (as upstream's hash_add_rcu()
  * adds, the newest first), and to the future table if that bucket was
- * copied there.
+ * copied there. Always inlined, as klp_shadow_find_prev(): the allocation
+ * keeps @bkt in a register from one to the other.
  */
 static __always_inline void klp_shadow_table_add(struct klp_shadow *shadow,
 						 u32 bkt)
