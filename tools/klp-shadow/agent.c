@@ -303,6 +303,7 @@ static int ks_pass(struct ks_ctx *ctx, const struct ks_agent *a, bool *stop)
 
 	ctx->errors = 0;
 	ctx->status = 0;
+	ks_module_state_forget();
 	/* One time for the pass: what it prints is what a later one carries. */
 	ctx->now = ks_now();
 	ret = ks_out_open(ctx, a->write, &out);

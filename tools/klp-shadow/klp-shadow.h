@@ -165,6 +165,7 @@ bool ks_is_dir_path(const char *path);
 /* modstate.c */
 void ks_module_state(struct ks_ctx *ctx, const char *name,
 		     struct ks_modstate *st);
+void ks_module_state_forget(void);
 void ks_module_state_done(void);
 void ks_owner_parse(struct ks_ctx *ctx, const char *owner, struct ks_owner *own);
 

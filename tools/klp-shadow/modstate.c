@@ -30,6 +30,19 @@
 
 static struct kmod_ctx *ks_kmod;
 
+/*
+ * The states read in this pass, by module name: a module that several
+ * owner lines name is read once, and a state that cannot be read is
+ * reported and counted once (klp_shadow_read_errors counts files).
+ */
+struct ks_modstate_entry {
+	char name[KS_MODULE_NAME_LEN];
+	struct ks_modstate st;
+};
+
+static struct ks_modstate_entry *ks_states;
+static size_t ks_nr_states, ks_states_cap;
+
 static int ks_errno_status(int err)
 {
 	return err == EACCES || err == EPERM ? EX_NOPERM : 1;
@@ -141,13 +154,18 @@ static void ks_state_tree(struct ks_ctx *ctx, const char *name,
 
 /**
  * ks_module_state() - what the kernel says of a module
- * @ctx:	the run; a state that cannot be read is reported in it
+ * @ctx:	the run; a state that cannot be read is reported in it, once
+ *		per pass (the state is read once per pass, see
+ *		ks_module_state_forget())
  * @name:	module name, or "vmlinux"
  * @st:		its state; @st->known is false if it could not be read
  */
 void ks_module_state(struct ks_ctx *ctx, const char *name,
 		     struct ks_modstate *st)
 {
+	struct ks_modstate_entry *e;
+	size_t i;
+
 	memset(st, 0, sizeof(*st));
 	st->refcnt = -1;
 	if (!strcmp(name, "vmlinux")) {
@@ -155,14 +173,48 @@ void ks_module_state(struct ks_ctx *ctx, const char *name,
 		st->loaded = true;
 		return;
 	}
+	for (i = 0; i < ks_nr_states; i++) {
+		if (!strcmp(ks_states[i].name, name)) {
+			*st = ks_states[i].st;
+			return;
+		}
+	}
 	if (ctx->real_sysfs)
 		ks_state_kmod(ctx, name, st);
 	else
 		ks_state_tree(ctx, name, st);
+	if (strlen(name) >= sizeof(e->name))
+		return;
+	if (ks_nr_states == ks_states_cap) {
+		size_t cap = ks_states_cap ? 2 * ks_states_cap : 16;
+
+		e = realloc(ks_states, cap * sizeof(*e));
+		if (!e)
+			return;
+		ks_states = e;
+		ks_states_cap = cap;
+	}
+	e = &ks_states[ks_nr_states++];
+	snprintf(e->name, sizeof(e->name), "%s", name);
+	e->st = *st;
+}
+
+/**
+ * ks_module_state_forget() - read module states afresh from now on
+ *
+ * Called at the start of each pass: what a pass reports it read itself.
+ */
+void ks_module_state_forget(void)
+{
+	ks_nr_states = 0;
 }
 
 void ks_module_state_done(void)
 {
+	ks_module_state_forget();
+	free(ks_states);
+	ks_states = NULL;
+	ks_states_cap = 0;
 	if (ks_kmod)
 		kmod_unref(ks_kmod);
 	ks_kmod = NULL;

@@ -164,6 +164,24 @@ id 2
 	assert_equal "$status" 1
 }
 
+@test "a module state that cannot be read is reported and counted once per run, however many owners name it" {
+	copy_demo
+	rm "$ROOT/module/livepatch_shadow_mod/initstate"
+	# Three owner lines name livepatch_shadow_mod as their target.
+	run --separate-stderr ks stat
+	assert_equal "$status" 1
+	assert_equal "$stderr" "klp-shadow: error: $ROOT/module/livepatch_shadow_mod/initstate: No such file or directory"
+	[ "$(grep -c 'target livepatch_shadow_mod state unknown$' <<< "$output")" = 3 ]
+	run --separate-stderr ks -o prometheus list
+	assert_equal "$status" 1
+	assert_equal "$stderr" "klp-shadow: error: $ROOT/module/livepatch_shadow_mod/initstate: No such file or directory"
+	assert_line 'klp_shadow_read_errors 1'
+	# Each run reads the state again, and counts its own error once.
+	run --separate-stderr ks -o prometheus --interval 0.1 --count 2 list
+	[ "$(grep -c '^klp_shadow_read_errors 1$' <<< "$output")" = 2 ]
+	refute_line --regexp '^klp_shadow_read_errors [^1]'
+}
+
 @test "stat on a tree without patches prints nothing, or [] in JSON" {
 	empty_tree
 	run ks stat
