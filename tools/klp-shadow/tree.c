@@ -106,9 +106,10 @@ static int ks_read_error(struct ks_ctx *ctx, const char *path, int err)
 }
 
 /*
- * Report a directory of the selection that cannot be read: it ends the run
- * (and counts in klp_shadow_read_errors). Store its exit status in *@fatal
- * and return @err.
+ * Report a directory that cannot be read and would have been read whole
+ * (/sys/kernel/livepatch, or a selected patch, object or shadow_types):
+ * it ends the run, and counts in klp_shadow_read_errors. Store its exit
+ * status in *@fatal and return @err.
  */
 static int ks_read_fatal(struct ks_ctx *ctx, const char *path, int err,
 			 int *fatal)
@@ -556,12 +557,11 @@ int ks_read_tree(struct ks_ctx *ctx, struct ks_rows *rows,
 	if (n < 0) {
 		int err = errno;
 
+		/* No livepatch is no file that could not be read. */
 		if (err == ENOENT || err == ENOTDIR)
 			n = ks_no_livepatch(ctx, lpdir);
-		else if (err == EACCES || err == EPERM)
-			n = ks_fatal(ctx, EX_NOPERM, "%s: %s", lpdir, strerror(err));
 		else
-			n = ks_fatal(ctx, 1, "%s: %s", lpdir, strerror(err));
+			ks_read_fatal(ctx, lpdir, -err, &n);
 		free(lpdir);
 		return n;
 	}

@@ -121,12 +121,16 @@ teardown() {
 	[ "$(jq -c '.[0].owners' <<< "$output")" = null ]
 }
 
-@test "an unreadable livepatch directory exits 77" {
+@test "an unreadable livepatch directory exits 77 and counts in read_errors" {
 	nobody_tree
 	chmod 700 "$ROOT/kernel/livepatch"
 	run as_nobody list
 	assert_equal "$status" 77
 	assert_output "klp-shadow: error: $ROOT/kernel/livepatch: Permission denied"
+	run --separate-stderr as_nobody -o prometheus list
+	assert_equal "$status" 77
+	assert_line 'klp_shadow_up 0'
+	assert_line 'klp_shadow_read_errors 1'
 }
 
 @test "permission errors win over malformed values: exit 77" {
