@@ -63,7 +63,7 @@ const char *argp_program_bug_address = "<live-patching@vger.kernel.org>";
 static const char ks_args_doc[] = "COMMAND [ARG...]";
 
 static const char ks_doc[] =
-"klp-shadow -- show the shadow variable types of livepatches\vCommands (a unique prefix is enough):\n"
+"klp-shadow -- show the shadow variable types of livepatches\vCommands (a unique prefix is enough, but for gc):\n"
 "  list [SELECTOR]   one row per patch, object and shadow type\n"
 "  stat [ID...]      one block per type id, with its owners' modules\n"
 "  gc ID|orphans     collect an id's variables now, or those of ids\n"
@@ -699,6 +699,7 @@ struct ks_cmd {
 	int (*fn)(struct ks_ctx *ctx, FILE *out, int argc, char **argv);
 	const char *usage;
 	bool repeats;		/* --interval and --count apply */
+	bool whole;		/* only by its whole name: it frees variables */
 };
 
 static int ks_do_help(struct ks_ctx *ctx, FILE *out, int argc, char **argv);
@@ -709,27 +710,31 @@ static const struct ks_cmd ks_cmds[] = {
 	  "Usage: klp-shadow [OPTION...] list [SELECTOR]\n"
 	  "One row per patch, object and shadow type; SELECTOR is\n"
 	  "PATCH[/OBJECT[/ID]], a patch or object directory (or a type) in\n"
-	  "/sys/kernel/livepatch. Formats: table, json, prometheus.\n", true },
+	  "/sys/kernel/livepatch. Formats: table, json, prometheus.\n", true, false },
 	{ "stat", ks_do_stat,
 	  "Usage: klp-shadow [OPTION...] stat [ID...]\n"
 	  "One block per type id (every id, or those named), with the state\n"
-	  "of each owner's modules. Formats: table, json.\n", true },
+	  "of each owner's modules. Formats: table, json.\n", true, false },
 	{ "gc", ks_do_gc,
 	  "Usage: klp-shadow [OPTION...] gc ID|orphans\n"
 	  "Collect the variables of ID now, or those of every id nobody\n"
 	  "references, through /sys/kernel/debug/livepatch/shadow/gc\n"
-	  "(CONFIG_LIVEPATCH_SHADOW_DEBUG). Runs once: no --interval.\n", false },
+	  "(CONFIG_LIVEPATCH_SHADOW_DEBUG). Runs once: no --interval.\n",
+	  false, true },
 	{ "help", ks_do_help,
 	  "Usage: klp-shadow help [COMMAND]\n"
-	  "The help, or that of COMMAND.\n", false },
+	  "The help, or that of COMMAND.\n", false, false },
 	{ "version", ks_do_version,
 	  "Usage: klp-shadow version\n"
-	  "The version.\n", false },
+	  "The version.\n", false, false },
 };
 
 #define KS_NR_CMDS	ARRAY_SIZE(ks_cmds)
 
-/* The command @word names exactly or as a unique prefix. */
+/*
+ * The command @word names exactly or as a unique prefix; one that frees
+ * variables (gc) only by its whole name.
+ */
 static const struct ks_cmd *ks_find_cmd(struct ks_ctx *ctx, const char *word,
 					int *err)
 {
@@ -748,9 +753,13 @@ static const struct ks_cmd *ks_find_cmd(struct ks_ctx *ctx, const char *word,
 			strcat(names, ks_cmds[i].name);
 		}
 	}
-	if (n == 1)
+	if (n == 1 && !found->whole)
 		return found;
-	if (n)
+	if (n == 1)
+		*err = ks_fatal(ctx, EX_USAGE,
+				"command '%s': %s frees variables, give its whole name",
+				word, found->name);
+	else if (n)
 		*err = ks_fatal(ctx, EX_USAGE, "ambiguous command '%s': %s", word, names);
 	else
 		*err = ks_fatal(ctx, EX_USAGE, "unknown command '%s' (see --help)", word);

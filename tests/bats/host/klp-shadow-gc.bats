@@ -25,6 +25,13 @@ TYPES=kernel/debug/livepatch/shadow/types
 	[ "$(cat "$ROOT/$GC")" = 2 ]
 }
 
+@test "gc, which frees variables, is refused by a prefix: 64, nothing written" {
+	run --separate-stderr ks g 2
+	assert_equal "$status" 64
+	assert_equal "$stderr" "klp-shadow: error: command 'g': gc frees variables, give its whole name"
+	[ ! -s "$ROOT/$GC" ]
+}
+
 @test "gc in a captured tree replaces the knob's content: no stale bytes after a shorter request" {
 	printf 'orphans\n' > "$ROOT/$GC"
 	run ks gc 2
