@@ -310,11 +310,13 @@ static void klp_shadow_resize_kick(void)
  * static smallest one through link 0, with no future table, and use their
  * constants instead of loading klp_shadow_tbl's fields and checking for a
  * resize. While klp_shadow_table0_direct is on, it may:
- * klp_shadow_resize_fn() turns it on only while that table is in use with
- * no resize in progress, and starts a resize, under the lock, only once
- * static_branch_disable() returned, when no CPU that takes the lock
- * afterwards sees it on. The table changes only under the lock, so that a
- * holder that sees it on once may read it again and see it off: both
+ * klp_shadow_resize_fn(), the only code that changes the table, turns it
+ * on only while that table is in use with no resize in progress, and
+ * starts a resize, under the lock, only once static_branch_disable()
+ * returned: every CPU runs the code with the key off by then, so that no
+ * holder after the worker sees it on. The worker flips the key outside
+ * the lock, and the table does not change within one hold: a holder that
+ * reads the key twice may see it change either way, and both readings
  * describe the same table.
  */
 static __always_inline bool klp_shadow_direct_locked(void)
@@ -367,8 +369,8 @@ klp_shadow_find_prev(void *obj, unsigned long id, u32 *bkt,
  * Add @shadow at the head of bucket @bkt of the table in use, where
  * klp_shadow_find_prev() did not find it (as upstream's hash_add_rcu()
  * adds, the newest first), and to the future table if that bucket was
- * copied there. Always inlined, as klp_shadow_find_prev(): the allocation
- * keeps @bkt in a register from one to the other.
+ * copied there. Always inlined, as klp_shadow_find_prev(): its one caller
+ * is the allocation.
  */
 static __always_inline void klp_shadow_table_add(struct klp_shadow *shadow,
 						 u32 bkt)
