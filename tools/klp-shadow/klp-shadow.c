@@ -732,11 +732,11 @@ static const struct ks_cmd ks_cmds[] = {
 #define KS_NR_CMDS	ARRAY_SIZE(ks_cmds)
 
 /*
- * The command @word names exactly or as a unique prefix; one that frees
- * variables (gc) only by its whole name.
+ * The command @word names exactly or as a unique prefix; to be run
+ * (@run), one that frees variables (gc) only by its whole name.
  */
 static const struct ks_cmd *ks_find_cmd(struct ks_ctx *ctx, const char *word,
-					int *err)
+					bool run, int *err)
 {
 	const struct ks_cmd *found = NULL;
 	char names[128] = "";
@@ -753,7 +753,7 @@ static const struct ks_cmd *ks_find_cmd(struct ks_ctx *ctx, const char *word,
 			strcat(names, ks_cmds[i].name);
 		}
 	}
-	if (n == 1 && !found->whole)
+	if (n == 1 && (!found->whole || !run))
 		return found;
 	if (n == 1)
 		*err = ks_fatal(ctx, EX_USAGE,
@@ -809,7 +809,7 @@ static int ks_do_help(struct ks_ctx *ctx, FILE *out, int argc, char **argv)
 	if (argc > 1)
 		return ks_fatal(ctx, EX_USAGE, "help takes at most one COMMAND");
 	if (argc) {
-		cmd = ks_find_cmd(ctx, argv[0], &err);
+		cmd = ks_find_cmd(ctx, argv[0], false, &err);
 		if (!cmd)
 			return err;
 		ks_print_doc(ctx, out, "help", cmd->usage);
@@ -882,20 +882,24 @@ static int ks_answer(struct ks_opts *o, const struct ks_cmd *cmd, int argc,
 static int ks_main(struct ks_opts *o)
 {
 	const struct ks_cmd *cmd;
+	bool asks_help;
 	int ret = 0;
 
 	if (o->action != KS_RUN)
 		return ks_answer(o, NULL, 0, NULL);
 	if (!o->nr_args)
 		return ks_fatal(&o->ctx, EX_USAGE, "no command (see --help)");
-	cmd = ks_find_cmd(&o->ctx, o->args[0], &ret);
+	/* "COMMAND help" runs nothing: any prefix names COMMAND. */
+	asks_help = o->nr_args == 2 && !strcmp(o->args[1], "help");
+	cmd = ks_find_cmd(&o->ctx, o->args[0], !asks_help, &ret);
 	if (!cmd)
 		return ret;
 	if (cmd->fn == ks_do_help || cmd->fn == ks_do_version)
 		return ks_answer(o, cmd, o->nr_args - 1, o->args + 1);
 	/* COMMAND help: what help COMMAND prints. */
-	if (o->nr_args == 2 && !strcmp(o->args[1], "help"))
-		return ks_answer(o, ks_find_cmd(&o->ctx, "help", &ret), 1, o->args);
+	if (asks_help)
+		return ks_answer(o, ks_find_cmd(&o->ctx, "help", true, &ret), 1,
+				 o->args);
 	if (o->ctx.format == KS_FORMAT_PROMETHEUS && cmd->fn != ks_do_list)
 		return ks_fatal(&o->ctx, EX_USAGE, "prometheus output is made by list only");
 	if (!cmd->repeats && o->agent.interval)

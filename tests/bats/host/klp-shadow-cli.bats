@@ -266,6 +266,8 @@ completion_words() {
 	  "livepatch_shadow_fix2/livepatch_shadow_mod livepatch_shadow_fix2/livepatch_shadow_mod/1 livepatch_shadow_fix2/livepatch_shadow_mod/2" ]
 	[ "$(complete_words "$KS" --sysfs-root "$ROOT" stat "")" = "1 2" ]
 	[ "$(complete_words "$KS" --sysfs-root "$ROOT" gc o)" = "orphans" ]
+	# gc only by its whole name, as the tool takes it.
+	[ -z "$(complete_words "$KS" --sysfs-root "$ROOT" g o)" ]
 }
 
 # complete_line [--bash-completion] LINE: what completing at the end of LINE

@@ -30,6 +30,13 @@ TYPES=kernel/debug/livepatch/shadow/types
 	assert_equal "$status" 64
 	assert_equal "$stderr" "klp-shadow: error: command 'g': gc frees variables, give its whole name"
 	[ ! -s "$ROOT/$GC" ]
+	# Its help frees nothing.
+	run ks help g
+	assert_success
+	assert_line --partial "gc ID|orphans"
+	run ks g help
+	assert_success
+	assert_line --partial "gc ID|orphans"
 }
 
 @test "gc in a captured tree replaces the knob's content: no stale bytes after a shorter request" {
