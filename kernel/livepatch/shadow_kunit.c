@@ -612,6 +612,49 @@ static void klp_shadow_test_table_direct_path_back(struct kunit *test)
 }
 
 /*
+ * In a resized table, the typed get walks the table of the descriptor out
+ * of line, as the id get does, through a function of its own: it finds
+ * what the id get finds there, and refuses without a reference as well.
+ */
+static void klp_shadow_test_table_typed_get(struct kunit *test)
+{
+	struct klp_shadow_type t = {
+		.id = KT_ID + 32, .name = "resized", .ctor = kt_ctor,
+	};
+	unsigned long next = 0, small = 1UL << (KLP_SHADOW_MIN_SHIFT - 1);
+	unsigned long *data;
+
+	KUNIT_ASSERT_TRUE(test, klp_shadow_test_table_direct());
+	KUNIT_ASSERT_EQ(test, kunit_add_action(test, kt_free_all_action,
+					       (void *)t.id), 0);
+	KUNIT_ASSERT_EQ(test, kt_register(&t, KT_OWNER_A), 0);
+	KUNIT_ASSERT_TRUE(test, kt_population(t.id, &next, 2 * small + 1));
+	KUNIT_ASSERT_FALSE(test, klp_shadow_test_table_direct());
+
+	data = klp_shadow_type_alloc(&t, kt_parent(next), sizeof(long),
+				     GFP_KERNEL, (void *)7);
+	KUNIT_ASSERT_NOT_NULL(test, data);
+	KUNIT_EXPECT_PTR_EQ(test, klp_shadow_type_get(&t, kt_parent(next)), data);
+	KUNIT_EXPECT_EQ(test, *data, 7UL);
+	KUNIT_EXPECT_NOT_NULL(test, klp_shadow_type_get(&t, kt_parent(0)));
+	KUNIT_EXPECT_PTR_EQ(test, klp_shadow_type_get(&t, kt_parent(0)),
+			    klp_shadow_get(kt_parent(0), t.id));
+	KUNIT_EXPECT_NULL(test, klp_shadow_type_get(&t, kt_parent(next + 1)));
+
+	/* The typed variable is collected, the others stay, unreachable by type. */
+	kt_unregister(&t, KT_OWNER_A);
+	KUNIT_EXPECT_NULL(test, klp_shadow_get(kt_parent(next), t.id));
+	KUNIT_EXPECT_NOT_NULL(test, klp_shadow_get(kt_parent(0), t.id));
+	KUNIT_EXPECT_FALSE(test, klp_shadow_test_table_direct());
+	KUNIT_EXPECT_NULL(test, klp_shadow_type_get(&t, kt_parent(0)));
+	KUNIT_EXPECT_TRUE(test, t.warned);
+
+	klp_shadow_free_all(t.id, NULL);
+	KUNIT_EXPECT_EQ(test, kt_live(t.id), -1L);
+	KUNIT_EXPECT_EQ(test, klp_shadow_test_table_shift(), KLP_SHADOW_MIN_SHIFT);
+}
+
+/*
  * Release an object's references as the core does when it is unpatched
  * for good: all at once, or, after a forced transition, never.
  */
@@ -915,6 +958,7 @@ static struct kunit_case klp_shadow_test_cases[] = {
 	KUNIT_CASE(klp_shadow_test_table_policy),
 	KUNIT_CASE(klp_shadow_test_table_resizes),
 	KUNIT_CASE(klp_shadow_test_table_direct_path_back),
+	KUNIT_CASE(klp_shadow_test_table_typed_get),
 	KUNIT_CASE(klp_shadow_test_release_collects_all),
 	KUNIT_CASE(klp_shadow_test_release_event_one_grace_period),
 	KUNIT_CASE(klp_shadow_test_deferred_release),

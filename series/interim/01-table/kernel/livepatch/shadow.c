@@ -85,9 +85,10 @@ struct klp_shadow_table {
  * KLP_SHADOW_MIN_SHIFT (the smallest table, static). Readers use
  * klp_shadow_desc under RCU and always see a complete table: one word that
  * holds the address of the bucket array (aligned to KLP_SHADOW_DESC_ALIGN
- * bytes or more), the shift and the link, so that a lookup loads a single
- * word more than one in a table of constant address (none more while the
- * smallest table is in use, see below).
+ * bytes or more), the link, and the right shift that makes a hash the
+ * index of a bucket (BITS_PER_LONG minus the table's shift), so that a
+ * lookup loads a single word more than one in a table of constant address
+ * (none more while the smallest table is in use, see below).
  *
  * klp_shadow_resize_fn() resizes it: it fills klp_shadow_future through the
  * other link of each variable, at most KLP_SHADOW_RESIZE_BATCH whole
@@ -117,7 +118,7 @@ struct klp_shadow_table {
  * no workqueue lock is taken wherever the caller may be (a patched
  * scheduler function, say).
  */
-#define KLP_SHADOW_DESC_SHIFT_MASK	GENMASK(5, 0)
+#define KLP_SHADOW_DESC_RSHIFT_MASK	GENMASK(5, 0)
 #define KLP_SHADOW_DESC_LINK		BIT(6)
 #define KLP_SHADOW_DESC_ALIGN		128
 
@@ -135,7 +136,8 @@ static struct klp_shadow_table *klp_shadow_tbl = &klp_shadow_table0;
  * mostly, away from klp_shadow_nelems, which every insert writes.
  */
 static unsigned long klp_shadow_desc __read_mostly =
-	(unsigned long)klp_shadow_buckets0 + KLP_SHADOW_MIN_SHIFT;
+	(unsigned long)klp_shadow_buckets0 +
+	(BITS_PER_LONG - KLP_SHADOW_MIN_SHIFT);
 static struct klp_shadow_table *klp_shadow_future;
 static DEFINE_STATIC_KEY_TRUE(klp_shadow_table0_direct);
 static unsigned long klp_shadow_moved;
@@ -155,11 +157,18 @@ static DEFINE_IRQ_WORK(klp_shadow_resize_irq_work, klp_shadow_resize_irq);
 
 /*
  * The bucket of a variable: by its parent alone, so that the few variables
- * of one parent share a chain.
+ * of one parent share a chain. In a table of 1 << (BITS_PER_LONG - @rshift)
+ * buckets, as readers of klp_shadow_desc find it: hash_long().
  */
+static unsigned long klp_shadow_hash_rshift(void *obj, unsigned int rshift)
+{
+	return (unsigned long)obj * GOLDEN_RATIO_PRIME >> rshift;
+}
+
+/* The same, in a table of 1 << @shift buckets. */
 static u32 klp_shadow_hash(void *obj, unsigned int shift)
 {
-	return hash_64((unsigned long)obj, shift);
+	return klp_shadow_hash_rshift(obj, BITS_PER_LONG - shift);
 }
 
 /* A pointer of the tables, for the holder of klp_shadow_lock. */
@@ -175,52 +184,64 @@ static struct klp_shadow_table *klp_shadow_table_locked(void)
 
 static unsigned long klp_shadow_desc_of(struct klp_shadow_table *tbl)
 {
-	BUILD_BUG_ON(KLP_SHADOW_MAX_SHIFT > KLP_SHADOW_DESC_SHIFT_MASK);
+	BUILD_BUG_ON(KLP_SHADOW_MAX_SHIFT >= 32);	/* u32 bucket numbers */
+	BUILD_BUG_ON(BITS_PER_LONG - KLP_SHADOW_MIN_SHIFT >
+		     KLP_SHADOW_DESC_RSHIFT_MASK);
 	BUILD_BUG_ON(KLP_SHADOW_DESC_LINK >= KLP_SHADOW_DESC_ALIGN);
 
-	return (unsigned long)tbl->buckets | tbl->shift |
+	return (unsigned long)tbl->buckets | (BITS_PER_LONG - tbl->shift) |
 	       (tbl->link ? KLP_SHADOW_DESC_LINK : 0);
 }
 
-/* Walk the chain of @obj in @buckets, of 1 << @shift, through @link. */
-static struct klp_shadow *
-klp_shadow_walk_chain(struct klp_shadow __rcu **buckets, unsigned int shift,
-		      unsigned int link, void *obj, unsigned long id)
+/*
+ * The data of <@obj, @id>, or NULL: a walk of the chain from bucket @head
+ * through @link, under rcu_read_lock(). It returns the data, not the
+ * variable, from within the walk: a hit then costs no test of the
+ * variable's address once found.
+ */
+static __always_inline void *klp_shadow_walk(struct klp_shadow __rcu **head,
+					     unsigned int link, void *obj,
+					     unsigned long id)
 {
 	struct klp_shadow *shadow;
 
-	shadow = rcu_dereference_check(buckets[klp_shadow_hash(obj, shift)],
-				       lockdep_is_held(&klp_shadow_lock));
-	while (shadow) {
+	for (shadow = rcu_dereference(*head); shadow;
+	     shadow = rcu_dereference(shadow->next[link])) {
 		if (shadow->obj == obj && shadow->id == id)
-			return shadow;
-		shadow = rcu_dereference_check(shadow->next[link],
-					       lockdep_is_held(&klp_shadow_lock));
+			return shadow->data;
 	}
 	return NULL;
 }
 
 /*
- * Find <obj, id>. The caller holds klp_shadow_lock, or rcu_read_lock() for
- * as long as it uses the result. Always inlined: a call and return cost as
- * much as the lookup itself in a small table (twice the time of a get
- * among 1000 variables, measured under QEMU).
+ * klp_shadow_get() in the static smallest table, while
+ * klp_shadow_table0_direct says it is the one in use.
  */
-static __always_inline struct klp_shadow *klp_shadow_lookup(void *obj,
-							    unsigned long id)
+static __always_inline void *klp_shadow_get_direct(void *obj, unsigned long id)
 {
-	unsigned long desc;
+	u32 bkt = klp_shadow_hash(obj, KLP_SHADOW_MIN_SHIFT);
 
-	if (static_branch_likely(&klp_shadow_table0_direct))
-		return klp_shadow_walk_chain(klp_shadow_buckets0,
-					     KLP_SHADOW_MIN_SHIFT, 0, obj, id);
+	return klp_shadow_walk(&klp_shadow_buckets0[bkt], 0, obj, id);
+}
+
+/*
+ * klp_shadow_get() in the table klp_shadow_desc describes, whichever it is,
+ * under the caller's rcu_read_lock(). Out of line: inlined beside
+ * klp_shadow_get_direct(), the registers the descriptor needs cost that
+ * path a move.
+ */
+static noinline void *klp_shadow_get_desc(void *obj, unsigned long id)
+{
+	struct klp_shadow __rcu **buckets;
+	unsigned long desc, bkt;
 
 	/* Pairs with smp_store_release() in klp_shadow_resize_fn(). */
 	desc = READ_ONCE(klp_shadow_desc);
-	return klp_shadow_walk_chain((struct klp_shadow __rcu **)
-				     (desc & ~(KLP_SHADOW_DESC_ALIGN - 1UL)),
-				     desc & KLP_SHADOW_DESC_SHIFT_MASK,
-				     !!(desc & KLP_SHADOW_DESC_LINK), obj, id);
+	buckets = (struct klp_shadow __rcu **)
+		  (desc & ~(KLP_SHADOW_DESC_ALIGN - 1UL));
+	bkt = klp_shadow_hash_rshift(obj, desc & KLP_SHADOW_DESC_RSHIFT_MASK);
+	return klp_shadow_walk(&buckets[bkt], !!(desc & KLP_SHADOW_DESC_LINK),
+			       obj, id);
 }
 
 /* Link @shadow into the future table: no reader sees it before it is published. */
@@ -554,13 +575,21 @@ static void klp_shadow_resize_fn(struct work_struct *work)
  */
 void *klp_shadow_get(void *obj, unsigned long id)
 {
-	struct klp_shadow *shadow;
+	void *data;
 
+	/*
+	 * The key's test and the walk in one read-side section: the worker
+	 * reuses the static table's link, or clears its buckets, only a grace
+	 * period after it turned the key off and published another table.
+	 */
 	rcu_read_lock();
-	shadow = klp_shadow_lookup(obj, id);
+	if (static_branch_likely(&klp_shadow_table0_direct))
+		data = klp_shadow_get_direct(obj, id);
+	else
+		data = klp_shadow_get_desc(obj, id);
 	rcu_read_unlock();
 
-	return shadow ? shadow->data : NULL;
+	return data;
 }
 EXPORT_SYMBOL_GPL(klp_shadow_get);
 
