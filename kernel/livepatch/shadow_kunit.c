@@ -611,46 +611,62 @@ static void klp_shadow_test_table_direct_path_back(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, kt_live(id), -1L);
 }
 
+/* Drop KT_OWNER_A's reference on a type, as a KUnit action: on failure too. */
+static void kt_unregister_action(void *type)
+{
+	kt_unregister(type, KT_OWNER_A);
+}
+
 /*
  * In a resized table, the typed get walks the table of the descriptor out
  * of line, as the id get does, through a function of its own: it finds
  * what the id get finds there, and refuses without a reference as well.
+ * The type outlives the test function: the action that drops its
+ * reference if an assertion fails runs after it returned.
  */
 static void klp_shadow_test_table_typed_get(struct kunit *test)
 {
-	struct klp_shadow_type t = {
-		.id = KT_ID + 32, .name = "resized", .ctor = kt_ctor,
-	};
 	unsigned long next = 0, small = 1UL << (KLP_SHADOW_MIN_SHIFT - 1);
+	struct klp_shadow_type *t;
 	unsigned long *data;
 
+	t = kunit_kzalloc(test, sizeof(*t), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, t);
+	t->id = KT_ID + 32;
+	t->name = "resized";
+	t->ctor = kt_ctor;
+
+	/* The table's shift waits for the resize worker; the key's state too. */
+	KUNIT_ASSERT_EQ(test, klp_shadow_test_table_shift(), KLP_SHADOW_MIN_SHIFT);
 	KUNIT_ASSERT_TRUE(test, klp_shadow_test_table_direct());
 	KUNIT_ASSERT_EQ(test, kunit_add_action(test, kt_free_all_action,
-					       (void *)t.id), 0);
-	KUNIT_ASSERT_EQ(test, kt_register(&t, KT_OWNER_A), 0);
-	KUNIT_ASSERT_TRUE(test, kt_population(t.id, &next, 2 * small + 1));
+					       (void *)t->id), 0);
+	KUNIT_ASSERT_EQ(test, kt_register(t, KT_OWNER_A), 0);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, kt_unregister_action,
+							t), 0);
+	KUNIT_ASSERT_TRUE(test, kt_population(t->id, &next, 2 * small + 1));
+	KUNIT_ASSERT_GT(test, klp_shadow_test_table_shift(), KLP_SHADOW_MIN_SHIFT);
 	KUNIT_ASSERT_FALSE(test, klp_shadow_test_table_direct());
 
-	data = klp_shadow_type_alloc(&t, kt_parent(next), sizeof(long),
+	data = klp_shadow_type_alloc(t, kt_parent(next), sizeof(long),
 				     GFP_KERNEL, (void *)7);
 	KUNIT_ASSERT_NOT_NULL(test, data);
-	KUNIT_EXPECT_PTR_EQ(test, klp_shadow_type_get(&t, kt_parent(next)), data);
+	KUNIT_EXPECT_PTR_EQ(test, klp_shadow_type_get(t, kt_parent(next)), data);
 	KUNIT_EXPECT_EQ(test, *data, 7UL);
-	KUNIT_EXPECT_NOT_NULL(test, klp_shadow_type_get(&t, kt_parent(0)));
-	KUNIT_EXPECT_PTR_EQ(test, klp_shadow_type_get(&t, kt_parent(0)),
-			    klp_shadow_get(kt_parent(0), t.id));
-	KUNIT_EXPECT_NULL(test, klp_shadow_type_get(&t, kt_parent(next + 1)));
+	KUNIT_EXPECT_NOT_NULL(test, klp_shadow_type_get(t, kt_parent(0)));
+	KUNIT_EXPECT_PTR_EQ(test, klp_shadow_type_get(t, kt_parent(0)),
+			    klp_shadow_get(kt_parent(0), t->id));
+	KUNIT_EXPECT_NULL(test, klp_shadow_type_get(t, kt_parent(next + 1)));
 
 	/* The typed variable is collected, the others stay, unreachable by type. */
-	kt_unregister(&t, KT_OWNER_A);
-	KUNIT_EXPECT_NULL(test, klp_shadow_get(kt_parent(next), t.id));
-	KUNIT_EXPECT_NOT_NULL(test, klp_shadow_get(kt_parent(0), t.id));
-	KUNIT_EXPECT_FALSE(test, klp_shadow_test_table_direct());
-	KUNIT_EXPECT_NULL(test, klp_shadow_type_get(&t, kt_parent(0)));
-	KUNIT_EXPECT_TRUE(test, t.warned);
+	kt_unregister(t, KT_OWNER_A);
+	KUNIT_EXPECT_NULL(test, klp_shadow_get(kt_parent(next), t->id));
+	KUNIT_EXPECT_NOT_NULL(test, klp_shadow_get(kt_parent(0), t->id));
+	KUNIT_EXPECT_NULL(test, klp_shadow_type_get(t, kt_parent(0)));
+	KUNIT_EXPECT_TRUE(test, t->warned);
 
-	klp_shadow_free_all(t.id, NULL);
-	KUNIT_EXPECT_EQ(test, kt_live(t.id), -1L);
+	klp_shadow_free_all(t->id, NULL);
+	KUNIT_EXPECT_EQ(test, kt_live(t->id), -1L);
 	KUNIT_EXPECT_EQ(test, klp_shadow_test_table_shift(), KLP_SHADOW_MIN_SHIFT);
 }
 

@@ -52,6 +52,7 @@ interim_blocks() {
 	#include <linux/hash.h>
 	static DEFINE_SPINLOCK(klp_shadow_lock);
 	struct klp_shadow {
+	static noinline void *klp_shadow_get_desc(void *obj, unsigned long id)
 	static __always_inline void *
 	void *klp_shadow_alloc(void *obj, unsigned long id,
 	void *klp_shadow_get_or_alloc(void *obj, unsigned long id,
@@ -69,6 +70,7 @@ interim_blocks() {
 	/**
 	#include <linux/hash.h>
 	struct klp_shadow {
+	static noinline void *klp_shadow_get_desc(void *obj, unsigned long id)
 	static struct klp_shadow_id *klp_shadow_id_alloc(unsigned long id, gfp_t gfp)
 	static void klp_shadow_id_free_rcu(struct rcu_head *head)
 	static void klp_shadow_id_put(struct klp_shadow_id *rec)
