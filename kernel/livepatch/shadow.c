@@ -221,7 +221,9 @@ DEFINE_HASHTABLE(klp_shadow_ids, KLP_SHADOW_IDS_BITS);
 /*
  * The bucket of a variable: by its parent alone, so that the few variables
  * of one parent share a chain. In a table of 1 << (BITS_PER_LONG - @rshift)
- * buckets, as readers of klp_shadow_desc find it: hash_long().
+ * buckets, as readers of klp_shadow_desc find it: hash_long()'s value, from
+ * the right shift the descriptor holds, and not narrowed to u32 as
+ * hash_long() returns it (a reader would extend it back, an instruction).
  */
 static unsigned long klp_shadow_hash_rshift(void *obj, unsigned int rshift)
 {
