@@ -42,6 +42,7 @@ extract() {
 		tar -xf "$TARBALL" -C "$SRC" --strip-components=1
 	fi
 	git -C "$SRC" init -q
+	no_auto_gc
 	git -C "$SRC" add -A -f .
 	git -C "$SRC" -c user.name=klp-shadow -c user.email=klp-shadow@localhost \
 		commit -q -m "pristine: $id"
@@ -92,9 +93,18 @@ copy_tracked() {
 		done
 }
 
+# git's automatic gc after a commit in build/src would repack the whole
+# kernel in the background, holding build/.lock (its inherited fd 9) for
+# minutes while the next make target waits.
+no_auto_gc() {
+	git -C "$SRC" config gc.auto 0
+	git -C "$SRC" config maintenance.auto false
+}
+
 overlay() {
 	local p rewritten=0
 
+	no_auto_gc
 	[ -e "$SRC/.git/klp-rewritten" ] && rewritten=1
 	src_rewritten	# until this overlay is complete
 	git -C "$SRC" checkout -q -f --detach "$(pristine)"
