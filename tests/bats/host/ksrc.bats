@@ -10,7 +10,6 @@ load ../test_helper/common
 setup() {
 	# shellcheck source=harness/ksrc.sh
 	. "$KLP_TOP/harness/ksrc.sh"
-	set +e
 	TOP=$BATS_TEST_TMPDIR/top BUILD=$BATS_TEST_TMPDIR/build
 	SRC=$BUILD/src STATE=$BUILD/overlay.state
 	unset KLP_TREE_LOCK
@@ -65,6 +64,23 @@ setup() {
 	overlay 2>/dev/null
 
 	refute [ "$(stat -c %Y "$SRC/kernel/a.c")" = 1000000000 ]
+}
+
+@test "a fresh build/src starts no automatic git gc that would hold the tree lock" {
+	mkdir -p "$BATS_TEST_TMPDIR/ksrc/kernel"
+	echo 'all:' > "$BATS_TEST_TMPDIR/ksrc/Makefile"
+	echo 'int y;' > "$BATS_TEST_TMPDIR/ksrc/kernel/y.c"
+	KSRC=$BATS_TEST_TMPDIR/ksrc extract "tree ksrc" 2>/dev/null
+
+	assert_equal "$(git -C "$SRC" config --get gc.auto)" 0
+	assert_equal "$(git -C "$SRC" config --get maintenance.auto)" false
+}
+
+@test "an overlay turns automatic git gc off in a build/src made before it was" {
+	overlay 2>/dev/null
+
+	assert_equal "$(git -C "$SRC" config --get gc.auto)" 0
+	assert_equal "$(git -C "$SRC" config --get maintenance.auto)" false
 }
 
 @test "a second make target waits for the one holding build/src, saying so" {
