@@ -123,6 +123,8 @@ bool klp_shadow_test_table_direct(void);
 long klp_shadow_test_table_count(void);
 void klp_shadow_test_drop_kept(unsigned long id, const char *owner,
 			       struct list_head *collection);
+unsigned int klp_shadow_test_drop_owners(const char *prefix,
+					 struct list_head *collection);
 #endif
 
 #ifdef CONFIG_LIVEPATCH_SHADOW_DEBUG

@@ -68,6 +68,23 @@ static void kt_unregister(struct klp_shadow_type *type, const char *owner)
 	mutex_unlock(&klp_shadow_mutex);
 }
 
+/*
+ * A type that outlives the test function, as the registry may still point
+ * to it when an assertion ended the test: KUnit frees it after kt_exit().
+ */
+static struct klp_shadow_type *kt_type(struct kunit *test,
+				       const struct klp_shadow_type *init)
+{
+	struct klp_shadow_type *type;
+
+	type = kunit_kmalloc(test, sizeof(*type), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, type);
+	*type = *init;
+	return type;
+}
+
+#define KT_TYPE(test, ...)	kt_type(test, &(struct klp_shadow_type){ __VA_ARGS__ })
+
 static int kt_ctor(void *obj, void *shadow_data, void *ctor_data)
 {
 	*(unsigned long *)shadow_data = (unsigned long)ctor_data;
@@ -104,6 +121,25 @@ static int kt_init(struct kunit *test)
 	return 0;
 }
 
+/*
+ * A test that failed an assertion ended with its references held, on
+ * types KUnit frees once this returns: drop them, and finish a release it
+ * deferred, so that no later test meets them. A test that passed left
+ * nothing.
+ */
+static void kt_exit(struct kunit *test)
+{
+	LIST_HEAD(collection);
+	unsigned int left;
+
+	mutex_lock(&klp_shadow_mutex);
+	left = klp_shadow_test_drop_owners("kunit_", &collection);
+	klp_shadow_collection_end(&collection, true);
+	mutex_unlock(&klp_shadow_mutex);
+	klp_shadow_release_finish();
+	KUNIT_EXPECT_EQ_MSG(test, left, 0U, "references left by the test");
+}
+
 static void klp_shadow_test_id_api_counts(struct kunit *test)
 {
 	unsigned long id = KT_ID + 1;
@@ -136,99 +172,98 @@ static void klp_shadow_test_id_api_counts(struct kunit *test)
 
 static void klp_shadow_test_refcount_and_owners(struct kunit *test)
 {
-	struct klp_shadow_type a = { .id = KT_ID + 2, .name = "kt" };
-	struct klp_shadow_type b = { .id = KT_ID + 2, .name = "kt" };
+	struct klp_shadow_type *a = KT_TYPE(test, .id = KT_ID + 2, .name = "kt");
+	struct klp_shadow_type *b = KT_TYPE(test, .id = KT_ID + 2, .name = "kt");
 	char *buf = kunit_kzalloc(test, PAGE_SIZE, GFP_KERNEL);
 
 	KUNIT_ASSERT_NOT_NULL(test, buf);
 
-	KUNIT_ASSERT_EQ(test, kt_register(&b, KT_OWNER_B), 0);
-	KUNIT_ASSERT_EQ(test, kt_register(&a, KT_OWNER_A), 0);
-	KUNIT_EXPECT_EQ(test, kt_refcount(a.id), 2U);
-	KUNIT_EXPECT_EQ(test, a.nr_refs, 1U);
-	KUNIT_EXPECT_EQ(test, b.nr_refs, 1U);
+	KUNIT_ASSERT_EQ(test, kt_register(b, KT_OWNER_B), 0);
+	KUNIT_ASSERT_EQ(test, kt_register(a, KT_OWNER_A), 0);
+	KUNIT_EXPECT_EQ(test, kt_refcount(a->id), 2U);
+	KUNIT_EXPECT_EQ(test, a->nr_refs, 1U);
+	KUNIT_EXPECT_EQ(test, b->nr_refs, 1U);
 
 	/* Sorted by name, whatever the order they came in. */
-	KUNIT_EXPECT_GT(test, klp_shadow_id_owners(a.id, buf), 0);
+	KUNIT_EXPECT_GT(test, klp_shadow_id_owners(a->id, buf), 0);
 	KUNIT_EXPECT_STREQ(test, buf, KT_OWNER_A "\n" KT_OWNER_B "\n");
 
-	kt_unregister(&b, KT_OWNER_B);
-	KUNIT_EXPECT_EQ(test, kt_refcount(a.id), 1U);
-	kt_unregister(&a, KT_OWNER_A);
-	KUNIT_EXPECT_EQ(test, kt_live(a.id), -1);
+	kt_unregister(b, KT_OWNER_B);
+	KUNIT_EXPECT_EQ(test, kt_refcount(a->id), 1U);
+	kt_unregister(a, KT_OWNER_A);
+	KUNIT_EXPECT_EQ(test, kt_live(a->id), -1);
 }
 
 static void klp_shadow_test_conflicting_name(struct kunit *test)
 {
-	struct klp_shadow_type a = { .id = KT_ID + 3, .name = "one" };
-	struct klp_shadow_type b = { .id = KT_ID + 3, .name = "two" };
-	struct klp_shadow_type c = { .id = KT_ID + 3 };
+	struct klp_shadow_type *a = KT_TYPE(test, .id = KT_ID + 3, .name = "one");
+	struct klp_shadow_type *b = KT_TYPE(test, .id = KT_ID + 3, .name = "two");
+	struct klp_shadow_type *c = KT_TYPE(test, .id = KT_ID + 3);
 
-	KUNIT_ASSERT_EQ(test, kt_register(&a, KT_OWNER_A), 0);
-	KUNIT_EXPECT_EQ(test, kt_register(&b, KT_OWNER_B), -EINVAL);
-	KUNIT_EXPECT_EQ(test, kt_register(&c, KT_OWNER_B), -EINVAL);
-	KUNIT_EXPECT_EQ(test, kt_refcount(a.id), 1U);
-	KUNIT_EXPECT_EQ(test, b.nr_refs, 0U);
-	kt_unregister(&a, KT_OWNER_A);
+	KUNIT_ASSERT_EQ(test, kt_register(a, KT_OWNER_A), 0);
+	KUNIT_EXPECT_EQ(test, kt_register(b, KT_OWNER_B), -EINVAL);
+	KUNIT_EXPECT_EQ(test, kt_register(c, KT_OWNER_B), -EINVAL);
+	KUNIT_EXPECT_EQ(test, kt_refcount(a->id), 1U);
+	KUNIT_EXPECT_EQ(test, b->nr_refs, 0U);
+	kt_unregister(a, KT_OWNER_A);
 
 	/* Once nobody holds the id, another name may take it. */
-	KUNIT_ASSERT_EQ(test, kt_register(&b, KT_OWNER_B), 0);
-	kt_unregister(&b, KT_OWNER_B);
+	KUNIT_ASSERT_EQ(test, kt_register(b, KT_OWNER_B), 0);
+	kt_unregister(b, KT_OWNER_B);
 }
 
 static void klp_shadow_test_double_registration(struct kunit *test)
 {
-	struct klp_shadow_type a = { .id = KT_ID + 4, .name = "dbl" };
+	struct klp_shadow_type *a = KT_TYPE(test, .id = KT_ID + 4, .name = "dbl");
 
-	KUNIT_ASSERT_EQ(test, kt_register(&a, KT_OWNER_A), 0);
-	KUNIT_EXPECT_EQ(test, kt_register(&a, KT_OWNER_A), -EEXIST);
-	KUNIT_EXPECT_EQ(test, kt_refcount(a.id), 1U);
-	KUNIT_EXPECT_EQ(test, klp_shadow_register(NULL, &a), -EINVAL);
-	kt_unregister(&a, KT_OWNER_A);
-	KUNIT_EXPECT_EQ(test, a.nr_refs, 0U);
+	KUNIT_ASSERT_EQ(test, kt_register(a, KT_OWNER_A), 0);
+	KUNIT_EXPECT_EQ(test, kt_register(a, KT_OWNER_A), -EEXIST);
+	KUNIT_EXPECT_EQ(test, kt_refcount(a->id), 1U);
+	KUNIT_EXPECT_EQ(test, klp_shadow_register(NULL, a), -EINVAL);
+	kt_unregister(a, KT_OWNER_A);
+	KUNIT_EXPECT_EQ(test, a->nr_refs, 0U);
 }
 
 static void klp_shadow_test_collect_on_last_release(struct kunit *test)
 {
-	struct klp_shadow_type t = {
-		.id = KT_ID + 5, .name = "gc", .ctor = kt_ctor, .dtor = kt_dtor,
-	};
+	struct klp_shadow_type *t = KT_TYPE(test, .id = KT_ID + 5, .name = "gc",
+					    .ctor = kt_ctor, .dtor = kt_dtor);
 	unsigned long i, n = 1000, sum = 0;
 
-	KUNIT_ASSERT_EQ(test, kt_register(&t, KT_OWNER_A), 0);
-	KUNIT_ASSERT_EQ(test, kt_register(&t, KT_OWNER_B), 0);
+	KUNIT_ASSERT_EQ(test, kt_register(t, KT_OWNER_A), 0);
+	KUNIT_ASSERT_EQ(test, kt_register(t, KT_OWNER_B), 0);
 	for (i = 0; i < n; i++) {
-		void *data = klp_shadow_type_alloc(&t, kt_parent(i), sizeof(long),
+		void *data = klp_shadow_type_alloc(t, kt_parent(i), sizeof(long),
 						   GFP_KERNEL, (void *)i);
 
 		KUNIT_ASSERT_NOT_NULL(test, data);
 		sum += i;
 	}
-	KUNIT_EXPECT_EQ(test, kt_live(t.id), (long)n);
+	KUNIT_EXPECT_EQ(test, kt_live(t->id), (long)n);
 
-	kt_unregister(&t, KT_OWNER_A);
+	kt_unregister(t, KT_OWNER_A);
 	KUNIT_EXPECT_EQ(test, kt_dtor_calls, 0);
-	KUNIT_EXPECT_EQ(test, kt_live(t.id), (long)n);
+	KUNIT_EXPECT_EQ(test, kt_live(t->id), (long)n);
 
-	kt_unregister(&t, KT_OWNER_B);
+	kt_unregister(t, KT_OWNER_B);
 	KUNIT_EXPECT_EQ(test, kt_dtor_calls, (int)n);
 	KUNIT_EXPECT_EQ(test, kt_dtor_sum, sum);
 	KUNIT_EXPECT_EQ(test, kt_dtor_irqs_off, 0);
-	KUNIT_EXPECT_EQ(test, kt_live(t.id), -1);
-	KUNIT_EXPECT_NULL(test, klp_shadow_get(kt_parent(7), t.id));
+	KUNIT_EXPECT_EQ(test, kt_live(t->id), -1);
+	KUNIT_EXPECT_NULL(test, klp_shadow_get(kt_parent(7), t->id));
 }
 
 static void klp_shadow_test_collect_only_its_id(struct kunit *test)
 {
-	struct klp_shadow_type t = { .id = KT_ID + 6, .name = "mine", .dtor = kt_dtor };
+	struct klp_shadow_type *t = KT_TYPE(test, .id = KT_ID + 6, .name = "mine", .dtor = kt_dtor);
 	unsigned long other = KT_ID + 7;
 
-	KUNIT_ASSERT_EQ(test, kt_register(&t, KT_OWNER_A), 0);
-	KUNIT_ASSERT_NOT_NULL(test, klp_shadow_type_alloc(&t, kt_parent(1), 8,
+	KUNIT_ASSERT_EQ(test, kt_register(t, KT_OWNER_A), 0);
+	KUNIT_ASSERT_NOT_NULL(test, klp_shadow_type_alloc(t, kt_parent(1), 8,
 							  GFP_KERNEL, NULL));
 	KUNIT_ASSERT_NOT_NULL(test, klp_shadow_alloc(kt_parent(1), other, 8,
 						     GFP_KERNEL, NULL, NULL));
-	kt_unregister(&t, KT_OWNER_A);
+	kt_unregister(t, KT_OWNER_A);
 	KUNIT_EXPECT_EQ(test, kt_dtor_calls, 1);
 	KUNIT_EXPECT_NOT_NULL(test, klp_shadow_get(kt_parent(1), other));
 	KUNIT_EXPECT_EQ(test, kt_live(other), 1);
@@ -238,44 +273,43 @@ static void klp_shadow_test_collect_only_its_id(struct kunit *test)
 /* A collection gives the type's dtor only variables made through a type. */
 static void klp_shadow_test_mixed_user(struct kunit *test)
 {
-	struct klp_shadow_type t = {
-		.id = KT_ID + 8, .name = "mixed", .ctor = kt_ctor, .dtor = kt_dtor,
-	};
+	struct klp_shadow_type *t = KT_TYPE(test, .id = KT_ID + 8, .name = "mixed",
+					    .ctor = kt_ctor, .dtor = kt_dtor);
 	void *untyped;
 
-	untyped = klp_shadow_alloc(kt_parent(3), t.id, sizeof(long), GFP_KERNEL,
+	untyped = klp_shadow_alloc(kt_parent(3), t->id, sizeof(long), GFP_KERNEL,
 				   kt_ctor, (void *)100);
 	KUNIT_ASSERT_NOT_NULL(test, untyped);
-	KUNIT_ASSERT_EQ(test, kt_register(&t, KT_OWNER_A), 0);
-	KUNIT_ASSERT_NOT_NULL(test, klp_shadow_type_alloc(&t, kt_parent(4),
+	KUNIT_ASSERT_EQ(test, kt_register(t, KT_OWNER_A), 0);
+	KUNIT_ASSERT_NOT_NULL(test, klp_shadow_type_alloc(t, kt_parent(4),
 							  sizeof(long),
 							  GFP_KERNEL, (void *)4));
 	/* One <obj, id>, whichever API asks. */
-	KUNIT_EXPECT_PTR_EQ(test, klp_shadow_type_get(&t, kt_parent(3)), untyped);
-	KUNIT_EXPECT_EQ(test, kt_live(t.id), 2L);
+	KUNIT_EXPECT_PTR_EQ(test, klp_shadow_type_get(t, kt_parent(3)), untyped);
+	KUNIT_EXPECT_EQ(test, kt_live(t->id), 2L);
 
-	kt_unregister(&t, KT_OWNER_A);
+	kt_unregister(t, KT_OWNER_A);
 	KUNIT_EXPECT_EQ(test, kt_dtor_calls, 1);
 	KUNIT_EXPECT_EQ(test, kt_dtor_sum, 4UL);
-	KUNIT_EXPECT_NULL(test, klp_shadow_get(kt_parent(4), t.id));
-	KUNIT_EXPECT_PTR_EQ(test, klp_shadow_get(kt_parent(3), t.id), untyped);
-	KUNIT_EXPECT_EQ(test, kt_live(t.id), 1L);
+	KUNIT_EXPECT_NULL(test, klp_shadow_get(kt_parent(4), t->id));
+	KUNIT_EXPECT_PTR_EQ(test, klp_shadow_get(kt_parent(3), t->id), untyped);
+	KUNIT_EXPECT_EQ(test, kt_live(t->id), 1L);
 
-	klp_shadow_free_all(t.id, NULL);
-	KUNIT_EXPECT_EQ(test, kt_live(t.id), -1L);
+	klp_shadow_free_all(t->id, NULL);
+	KUNIT_EXPECT_EQ(test, kt_live(t->id), -1L);
 }
 
 static void klp_shadow_test_typed_access_needs_reference(struct kunit *test)
 {
-	struct klp_shadow_type t = { .id = KT_ID + 9, .name = "noref" };
+	struct klp_shadow_type *t = KT_TYPE(test, .id = KT_ID + 9, .name = "noref");
 
-	KUNIT_EXPECT_NULL(test, klp_shadow_type_alloc(&t, kt_parent(1), 8,
+	KUNIT_EXPECT_NULL(test, klp_shadow_type_alloc(t, kt_parent(1), 8,
 						      GFP_KERNEL, NULL));
-	KUNIT_EXPECT_TRUE(test, t.warned);
-	KUNIT_EXPECT_NULL(test, klp_shadow_type_get_or_alloc(&t, kt_parent(1), 8,
+	KUNIT_EXPECT_TRUE(test, t->warned);
+	KUNIT_EXPECT_NULL(test, klp_shadow_type_get_or_alloc(t, kt_parent(1), 8,
 							     GFP_KERNEL, NULL));
-	KUNIT_EXPECT_NULL(test, klp_shadow_type_get(&t, kt_parent(1)));
-	KUNIT_EXPECT_EQ(test, kt_live(t.id), -1);
+	KUNIT_EXPECT_NULL(test, klp_shadow_type_get(t, kt_parent(1)));
+	KUNIT_EXPECT_EQ(test, kt_live(t->id), -1);
 }
 
 /*
@@ -284,73 +318,73 @@ static void klp_shadow_test_typed_access_needs_reference(struct kunit *test)
  */
 static void klp_shadow_test_unregister_unknown_owner(struct kunit *test)
 {
-	struct klp_shadow_type t = { .id = KT_ID + 10, .name = "own", .dtor = kt_dtor };
+	struct klp_shadow_type *t = KT_TYPE(test, .id = KT_ID + 10, .name = "own", .dtor = kt_dtor);
 	char *buf;
 
 	buf = kunit_kzalloc(test, PAGE_SIZE, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, buf);
-	KUNIT_ASSERT_EQ(test, kt_register(&t, KT_OWNER_A), 0);
-	KUNIT_ASSERT_NOT_NULL(test, klp_shadow_type_alloc(&t, kt_parent(1), 8,
+	KUNIT_ASSERT_EQ(test, kt_register(t, KT_OWNER_A), 0);
+	KUNIT_ASSERT_NOT_NULL(test, klp_shadow_type_alloc(t, kt_parent(1), 8,
 							  GFP_KERNEL, NULL));
 
-	kt_unregister(&t, KT_OWNER_B);
-	KUNIT_EXPECT_EQ(test, kt_refcount(t.id), 1U);
-	KUNIT_EXPECT_EQ(test, kt_live(t.id), 1L);
-	KUNIT_EXPECT_EQ(test, t.nr_refs, 1U);
+	kt_unregister(t, KT_OWNER_B);
+	KUNIT_EXPECT_EQ(test, kt_refcount(t->id), 1U);
+	KUNIT_EXPECT_EQ(test, kt_live(t->id), 1L);
+	KUNIT_EXPECT_EQ(test, t->nr_refs, 1U);
 	KUNIT_EXPECT_EQ(test, kt_dtor_calls, 0);
-	KUNIT_EXPECT_NOT_NULL(test, klp_shadow_type_get(&t, kt_parent(1)));
-	KUNIT_EXPECT_EQ(test, klp_shadow_id_owners(t.id, buf), (ssize_t)strlen(KT_OWNER_A "\n"));
+	KUNIT_EXPECT_NOT_NULL(test, klp_shadow_type_get(t, kt_parent(1)));
+	KUNIT_EXPECT_EQ(test, klp_shadow_id_owners(t->id, buf), (ssize_t)strlen(KT_OWNER_A "\n"));
 	KUNIT_EXPECT_STREQ(test, buf, KT_OWNER_A "\n");
 
-	kt_unregister(&t, KT_OWNER_A);
+	kt_unregister(t, KT_OWNER_A);
 	KUNIT_EXPECT_EQ(test, kt_dtor_calls, 1);
-	KUNIT_EXPECT_EQ(test, kt_refcount(t.id), 0U);
-	KUNIT_EXPECT_EQ(test, kt_live(t.id), -1L);
+	KUNIT_EXPECT_EQ(test, kt_refcount(t->id), 0U);
+	KUNIT_EXPECT_EQ(test, kt_live(t->id), -1L);
 }
 
 static void klp_shadow_test_stat_and_owners(struct kunit *test)
 {
-	struct klp_shadow_type t = { .id = KT_ID + 11, .name = "stat" };
+	struct klp_shadow_type *t = KT_TYPE(test, .id = KT_ID + 11, .name = "stat");
 	struct klp_shadow_stat st;
 	char *buf;
 
 	buf = kunit_kzalloc(test, PAGE_SIZE, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, buf);
 
-	klp_shadow_id_stat(t.id, &st);
+	klp_shadow_id_stat(t->id, &st);
 	KUNIT_EXPECT_EQ(test, st.refcount, 0U);
 	KUNIT_EXPECT_EQ(test, st.live, 0UL);
 	KUNIT_EXPECT_EQ(test, st.bytes, 0UL);
-	KUNIT_EXPECT_EQ(test, klp_shadow_id_owners(t.id, buf), 0);
+	KUNIT_EXPECT_EQ(test, klp_shadow_id_owners(t->id, buf), 0);
 
-	KUNIT_ASSERT_EQ(test, kt_register(&t, KT_OWNER_B), 0);
-	KUNIT_ASSERT_EQ(test, kt_register(&t, KT_OWNER_A), 0);
-	KUNIT_ASSERT_NOT_NULL(test, klp_shadow_type_alloc(&t, kt_parent(1), 8,
+	KUNIT_ASSERT_EQ(test, kt_register(t, KT_OWNER_B), 0);
+	KUNIT_ASSERT_EQ(test, kt_register(t, KT_OWNER_A), 0);
+	KUNIT_ASSERT_NOT_NULL(test, klp_shadow_type_alloc(t, kt_parent(1), 8,
 							  GFP_KERNEL, NULL));
-	KUNIT_ASSERT_NOT_NULL(test, klp_shadow_alloc(kt_parent(2), t.id, 16,
+	KUNIT_ASSERT_NOT_NULL(test, klp_shadow_alloc(kt_parent(2), t->id, 16,
 						     GFP_KERNEL, NULL, NULL));
-	klp_shadow_id_stat(t.id, &st);
+	klp_shadow_id_stat(t->id, &st);
 	KUNIT_EXPECT_EQ(test, st.refcount, 2U);
 	KUNIT_EXPECT_EQ(test, st.live, 2UL);
 	KUNIT_EXPECT_EQ(test, st.bytes, 24UL);
-	KUNIT_EXPECT_EQ(test, klp_shadow_id_owners(t.id, buf),
+	KUNIT_EXPECT_EQ(test, klp_shadow_id_owners(t->id, buf),
 			(ssize_t)strlen(KT_OWNER_A "\n" KT_OWNER_B "\n"));
 	KUNIT_EXPECT_STREQ(test, buf, KT_OWNER_A "\n" KT_OWNER_B "\n");
 
-	klp_shadow_type_free(&t, kt_parent(1));
-	klp_shadow_id_stat(t.id, &st);
+	klp_shadow_type_free(t, kt_parent(1));
+	klp_shadow_id_stat(t->id, &st);
 	KUNIT_EXPECT_EQ(test, st.live, 1UL);
 	KUNIT_EXPECT_EQ(test, st.bytes, 16UL);
 
-	kt_unregister(&t, KT_OWNER_A);
-	kt_unregister(&t, KT_OWNER_B);
-	klp_shadow_id_stat(t.id, &st);
+	kt_unregister(t, KT_OWNER_A);
+	kt_unregister(t, KT_OWNER_B);
+	klp_shadow_id_stat(t->id, &st);
 	KUNIT_EXPECT_EQ(test, st.refcount, 0U);
 	/* The id-based API's variable is not the type's to collect. */
 	KUNIT_EXPECT_EQ(test, st.live, 1UL);
-	KUNIT_EXPECT_EQ(test, klp_shadow_id_owners(t.id, buf), 0);
-	klp_shadow_free_all(t.id, NULL);
-	klp_shadow_id_stat(t.id, &st);
+	KUNIT_EXPECT_EQ(test, klp_shadow_id_owners(t->id, buf), 0);
+	klp_shadow_free_all(t->id, NULL);
+	klp_shadow_id_stat(t->id, &st);
 	KUNIT_EXPECT_EQ(test, st.live, 0UL);
 }
 
@@ -365,7 +399,7 @@ static void kt_long_owner(char *buf, unsigned int i)
 /* Holders are bounded so that "owners" always shows every one. */
 static void klp_shadow_test_owners_bounded(struct kunit *test)
 {
-	struct klp_shadow_type t = { .id = KT_ID + 12, .name = "many" };
+	struct klp_shadow_type *t = KT_TYPE(test, .id = KT_ID + 12, .name = "many");
 	unsigned int i, n = KLP_SHADOW_MAX_OWNERS, lines = 0;
 	char owner[KLP_SHADOW_OWNER_LEN];
 	ssize_t len;
@@ -375,12 +409,12 @@ static void klp_shadow_test_owners_bounded(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, buf);
 	for (i = 0; i < n; i++) {
 		kt_long_owner(owner, i);
-		KUNIT_ASSERT_EQ(test, kt_register(&t, owner), 0);
+		KUNIT_ASSERT_EQ(test, kt_register(t, owner), 0);
 	}
-	KUNIT_EXPECT_EQ(test, kt_register(&t, KT_OWNER_A), -ENOSPC);
-	KUNIT_EXPECT_EQ(test, kt_refcount(t.id), n);
+	KUNIT_EXPECT_EQ(test, kt_register(t, KT_OWNER_A), -ENOSPC);
+	KUNIT_EXPECT_EQ(test, kt_refcount(t->id), n);
 
-	len = klp_shadow_id_owners(t.id, buf);
+	len = klp_shadow_id_owners(t->id, buf);
 	KUNIT_EXPECT_LT(test, len, (ssize_t)PAGE_SIZE);
 	for (i = 0; i < len; i++)
 		lines += buf[i] == '\n';
@@ -389,15 +423,15 @@ static void klp_shadow_test_owners_bounded(struct kunit *test)
 
 	for (i = 0; i < n; i++) {
 		kt_long_owner(owner, i);
-		kt_unregister(&t, owner);
+		kt_unregister(t, owner);
 	}
-	KUNIT_EXPECT_EQ(test, kt_refcount(t.id), 0U);
+	KUNIT_EXPECT_EQ(test, kt_refcount(t->id), 0U);
 }
 
 static void klp_shadow_test_name_rules(struct kunit *test)
 {
 	char longest[KLP_SHADOW_NAME_MAX + 2];
-	struct klp_shadow_type t = { .id = KT_ID + 17, .name = "two\nlines" };
+	struct klp_shadow_type *t = KT_TYPE(test, .id = KT_ID + 17, .name = "two\nlines");
 
 	KUNIT_EXPECT_TRUE(test, klp_shadow_name_valid("counter"));
 	KUNIT_EXPECT_TRUE(test, klp_shadow_name_valid("a b-c_d.e"));
@@ -413,11 +447,11 @@ static void klp_shadow_test_name_rules(struct kunit *test)
 	longest[KLP_SHADOW_NAME_MAX + 1] = '\0';
 	KUNIT_EXPECT_FALSE(test, klp_shadow_name_valid(longest));
 
-	KUNIT_EXPECT_EQ(test, kt_register(&t, KT_OWNER_A), -EINVAL);
-	t.name = NULL;
-	KUNIT_EXPECT_EQ(test, kt_register(&t, KT_OWNER_A), -EINVAL);
-	KUNIT_EXPECT_EQ(test, kt_live(t.id), -1L);
-	KUNIT_EXPECT_EQ(test, t.nr_refs, 0U);
+	KUNIT_EXPECT_EQ(test, kt_register(t, KT_OWNER_A), -EINVAL);
+	t->name = NULL;
+	KUNIT_EXPECT_EQ(test, kt_register(t, KT_OWNER_A), -EINVAL);
+	KUNIT_EXPECT_EQ(test, kt_live(t->id), -1L);
+	KUNIT_EXPECT_EQ(test, t->nr_refs, 0U);
 }
 
 /* An explicit free runs the dtor unlinked, in the caller's context. */
@@ -452,10 +486,8 @@ static int kt_ctor_fails(void *obj, void *shadow_data, void *ctor_data)
 /* A ctor that fails adds nothing: no variable, no record, no dtor. */
 static void klp_shadow_test_ctor_failure_adds_nothing(struct kunit *test)
 {
-	struct klp_shadow_type t = {
-		.id = KT_ID + 18, .name = "fails", .ctor = kt_ctor_fails,
-		.dtor = kt_dtor,
-	};
+	struct klp_shadow_type *t = KT_TYPE(test, .id = KT_ID + 18, .name = "fails",
+					    .ctor = kt_ctor_fails, .dtor = kt_dtor);
 	unsigned long nelems = klp_shadow_test_nelems();
 
 	kt_ctor_fails_calls = 0;
@@ -463,18 +495,18 @@ static void klp_shadow_test_ctor_failure_adds_nothing(struct kunit *test)
 						 GFP_KERNEL, kt_ctor_fails, NULL));
 	KUNIT_EXPECT_EQ(test, kt_live(KT_ID + 21), -1L);
 
-	KUNIT_ASSERT_EQ(test, kt_register(&t, KT_OWNER_A), 0);
-	KUNIT_EXPECT_NULL(test, klp_shadow_type_alloc(&t, kt_parent(1), 8,
+	KUNIT_ASSERT_EQ(test, kt_register(t, KT_OWNER_A), 0);
+	KUNIT_EXPECT_NULL(test, klp_shadow_type_alloc(t, kt_parent(1), 8,
 						      GFP_KERNEL, NULL));
-	KUNIT_EXPECT_NULL(test, klp_shadow_type_get_or_alloc(&t, kt_parent(2), 8,
+	KUNIT_EXPECT_NULL(test, klp_shadow_type_get_or_alloc(t, kt_parent(2), 8,
 							     GFP_KERNEL, NULL));
 	KUNIT_EXPECT_EQ(test, kt_ctor_fails_calls, 3);
-	KUNIT_EXPECT_EQ(test, kt_live(t.id), 0L);
+	KUNIT_EXPECT_EQ(test, kt_live(t->id), 0L);
 	KUNIT_EXPECT_EQ(test, klp_shadow_test_nelems(), nelems);
-	KUNIT_EXPECT_NULL(test, klp_shadow_get(kt_parent(1), t.id));
-	kt_unregister(&t, KT_OWNER_A);
+	KUNIT_EXPECT_NULL(test, klp_shadow_get(kt_parent(1), t->id));
+	kt_unregister(t, KT_OWNER_A);
 	KUNIT_EXPECT_EQ(test, kt_dtor_calls, 0);
-	KUNIT_EXPECT_EQ(test, kt_live(t.id), -1L);
+	KUNIT_EXPECT_EQ(test, kt_live(t->id), -1L);
 }
 
 /*
@@ -611,30 +643,17 @@ static void klp_shadow_test_table_direct_path_back(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, kt_live(id), -1L);
 }
 
-/* Drop KT_OWNER_A's reference on a type, as a KUnit action: on failure too. */
-static void kt_unregister_action(void *type)
-{
-	kt_unregister(type, KT_OWNER_A);
-}
-
 /*
  * In a resized table, the typed get walks the table of the descriptor out
  * of line, as the id get does, through a function of its own: it finds
  * what the id get finds there, and refuses without a reference as well.
- * The type outlives the test function: the action that drops its
- * reference if an assertion fails runs after it returned.
  */
 static void klp_shadow_test_table_typed_get(struct kunit *test)
 {
 	unsigned long next = 0, small = 1UL << (KLP_SHADOW_MIN_SHIFT - 1);
-	struct klp_shadow_type *t;
+	struct klp_shadow_type *t = KT_TYPE(test, .id = KT_ID + 32, .name = "resized",
+					    .ctor = kt_ctor);
 	unsigned long *data;
-
-	t = kunit_kzalloc(test, sizeof(*t), GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, t);
-	t->id = KT_ID + 32;
-	t->name = "resized";
-	t->ctor = kt_ctor;
 
 	/* The table's shift waits for the resize worker; the key's state too. */
 	KUNIT_ASSERT_EQ(test, klp_shadow_test_table_shift(), KLP_SHADOW_MIN_SHIFT);
@@ -642,8 +661,6 @@ static void klp_shadow_test_table_typed_get(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, kunit_add_action(test, kt_free_all_action,
 					       (void *)t->id), 0);
 	KUNIT_ASSERT_EQ(test, kt_register(t, KT_OWNER_A), 0);
-	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, kt_unregister_action,
-							t), 0);
 	KUNIT_ASSERT_TRUE(test, kt_population(t->id, &next, 2 * small + 1));
 	KUNIT_ASSERT_GT(test, klp_shadow_test_table_shift(), KLP_SHADOW_MIN_SHIFT);
 	KUNIT_ASSERT_FALSE(test, klp_shadow_test_table_direct());
@@ -676,10 +693,10 @@ static void klp_shadow_test_table_typed_get(struct kunit *test)
  */
 static void kt_release(struct kunit *test, bool forced)
 {
-	struct klp_shadow_type t = {
-		.id = KT_ID + 19, .name = "release", .ctor = kt_ctor, .dtor = kt_dtor,
-	};
-	struct klp_shadow_type u = { .id = KT_ID + 20, .name = "release2", .dtor = kt_dtor };
+	struct klp_shadow_type *t = KT_TYPE(test, .id = KT_ID + 19, .name = "release",
+					    .ctor = kt_ctor, .dtor = kt_dtor);
+	struct klp_shadow_type *u = KT_TYPE(test, .id = KT_ID + 20, .name = "release2",
+					    .dtor = kt_dtor);
 	/* Static: a patch and an object are too large for the stack. */
 	static struct klp_patch patch;
 	static struct klp_object obj;
@@ -691,15 +708,15 @@ static void kt_release(struct kunit *test, bool forced)
 	/* Asserted with no mutex held: a failed assertion ends the test. */
 	mutex_lock(&klp_mutex);
 	mutex_lock(&klp_shadow_mutex);
-	ret[0] = klp_shadow_ref(&obj.shadow_refs, &t, KT_OWNER_A, false);
-	ret[1] = klp_shadow_ref(&obj.shadow_refs, &u, KT_OWNER_A, false);
+	ret[0] = klp_shadow_ref(&obj.shadow_refs, t, KT_OWNER_A, false);
+	ret[1] = klp_shadow_ref(&obj.shadow_refs, u, KT_OWNER_A, false);
 	mutex_unlock(&klp_shadow_mutex);
 	mutex_unlock(&klp_mutex);
 	KUNIT_ASSERT_EQ(test, ret[0], 0);
 	KUNIT_ASSERT_EQ(test, ret[1], 0);
-	KUNIT_ASSERT_NOT_NULL(test, klp_shadow_type_alloc(&t, kt_parent(1), sizeof(long),
+	KUNIT_ASSERT_NOT_NULL(test, klp_shadow_type_alloc(t, kt_parent(1), sizeof(long),
 							  GFP_KERNEL, (void *)5));
-	KUNIT_ASSERT_NOT_NULL(test, klp_shadow_type_alloc(&u, kt_parent(1), sizeof(long),
+	KUNIT_ASSERT_NOT_NULL(test, klp_shadow_type_alloc(u, kt_parent(1), sizeof(long),
 							  GFP_KERNEL, NULL));
 
 	mutex_lock(&klp_mutex);
@@ -711,24 +728,24 @@ static void kt_release(struct kunit *test, bool forced)
 	if (!forced) {
 		KUNIT_EXPECT_EQ(test, kt_dtor_calls, 2);
 		KUNIT_EXPECT_EQ(test, kt_dtor_irqs_off, 0);
-		KUNIT_EXPECT_EQ(test, kt_live(t.id), -1L);
-		KUNIT_EXPECT_EQ(test, kt_live(u.id), -1L);
+		KUNIT_EXPECT_EQ(test, kt_live(t->id), -1L);
+		KUNIT_EXPECT_EQ(test, kt_live(u->id), -1L);
 		return;
 	}
 
 	/* Kept: still referenced and alive, still usable by the old code. */
 	KUNIT_EXPECT_EQ(test, kt_dtor_calls, 0);
-	KUNIT_EXPECT_EQ(test, kt_refcount(t.id), 1U);
-	KUNIT_EXPECT_EQ(test, t.nr_refs, 1U);
-	KUNIT_EXPECT_NOT_NULL(test, klp_shadow_type_get(&t, kt_parent(1)));
+	KUNIT_EXPECT_EQ(test, kt_refcount(t->id), 1U);
+	KUNIT_EXPECT_EQ(test, t->nr_refs, 1U);
+	KUNIT_EXPECT_NOT_NULL(test, klp_shadow_type_get(t, kt_parent(1)));
 
 	mutex_lock(&klp_shadow_mutex);
-	klp_shadow_test_drop_kept(t.id, KT_OWNER_A, &collection);
-	klp_shadow_test_drop_kept(u.id, KT_OWNER_A, &collection);
+	klp_shadow_test_drop_kept(t->id, KT_OWNER_A, &collection);
+	klp_shadow_test_drop_kept(u->id, KT_OWNER_A, &collection);
 	klp_shadow_collection_end(&collection, true);
 	mutex_unlock(&klp_shadow_mutex);
 	KUNIT_EXPECT_EQ(test, kt_dtor_calls, 2);
-	KUNIT_EXPECT_EQ(test, kt_live(t.id), -1L);
+	KUNIT_EXPECT_EQ(test, kt_live(t->id), -1L);
 }
 
 /*
@@ -737,9 +754,9 @@ static void kt_release(struct kunit *test, bool forced)
  */
 static void klp_shadow_test_release_event_one_grace_period(struct kunit *test)
 {
-	struct klp_shadow_type t = { .id = KT_ID + 22, .name = "gp1", .dtor = kt_dtor };
-	struct klp_shadow_type u = { .id = KT_ID + 23, .name = "gp2", .dtor = kt_dtor };
-	struct klp_shadow_type v = { .id = KT_ID + 24, .name = "gp3", .dtor = kt_dtor };
+	struct klp_shadow_type *t = KT_TYPE(test, .id = KT_ID + 22, .name = "gp1", .dtor = kt_dtor);
+	struct klp_shadow_type *u = KT_TYPE(test, .id = KT_ID + 23, .name = "gp2", .dtor = kt_dtor);
+	struct klp_shadow_type *v = KT_TYPE(test, .id = KT_ID + 24, .name = "gp3", .dtor = kt_dtor);
 	static struct klp_patch patch;
 	static struct klp_object a, b;
 	LIST_HEAD(collection);
@@ -751,18 +768,18 @@ static void klp_shadow_test_release_event_one_grace_period(struct kunit *test)
 	INIT_LIST_HEAD(&b.shadow_refs);
 	mutex_lock(&klp_mutex);
 	mutex_lock(&klp_shadow_mutex);
-	ret[0] = klp_shadow_ref(&a.shadow_refs, &t, KT_OWNER_A, false);
-	ret[1] = klp_shadow_ref(&a.shadow_refs, &u, KT_OWNER_A, false);
-	ret[2] = klp_shadow_ref(&b.shadow_refs, &u, KT_OWNER_B, false);
-	ret[3] = klp_shadow_ref(&b.shadow_refs, &v, KT_OWNER_B, false);
+	ret[0] = klp_shadow_ref(&a.shadow_refs, t, KT_OWNER_A, false);
+	ret[1] = klp_shadow_ref(&a.shadow_refs, u, KT_OWNER_A, false);
+	ret[2] = klp_shadow_ref(&b.shadow_refs, u, KT_OWNER_B, false);
+	ret[3] = klp_shadow_ref(&b.shadow_refs, v, KT_OWNER_B, false);
 	mutex_unlock(&klp_shadow_mutex);
 	mutex_unlock(&klp_mutex);
 	KUNIT_ASSERT_EQ(test, ret[0] | ret[1] | ret[2] | ret[3], 0);
-	KUNIT_ASSERT_NOT_NULL(test, klp_shadow_type_alloc(&t, kt_parent(1), sizeof(long),
+	KUNIT_ASSERT_NOT_NULL(test, klp_shadow_type_alloc(t, kt_parent(1), sizeof(long),
 							  GFP_KERNEL, NULL));
-	KUNIT_ASSERT_NOT_NULL(test, klp_shadow_type_alloc(&u, kt_parent(1), sizeof(long),
+	KUNIT_ASSERT_NOT_NULL(test, klp_shadow_type_alloc(u, kt_parent(1), sizeof(long),
 							  GFP_KERNEL, NULL));
-	KUNIT_ASSERT_NOT_NULL(test, klp_shadow_type_alloc(&v, kt_parent(1), sizeof(long),
+	KUNIT_ASSERT_NOT_NULL(test, klp_shadow_type_alloc(v, kt_parent(1), sizeof(long),
 							  GFP_KERNEL, NULL));
 
 	before = klp_shadow_test_grace_periods;
@@ -777,9 +794,9 @@ static void klp_shadow_test_release_event_one_grace_period(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, klp_shadow_test_grace_periods - before, 1U);
 	KUNIT_EXPECT_EQ(test, kt_dtor_calls, 3);
 	KUNIT_EXPECT_EQ(test, kt_dtor_irqs_off, 0);
-	KUNIT_EXPECT_EQ(test, kt_live(t.id), -1L);
-	KUNIT_EXPECT_EQ(test, kt_live(u.id), -1L);
-	KUNIT_EXPECT_EQ(test, kt_live(v.id), -1L);
+	KUNIT_EXPECT_EQ(test, kt_live(t->id), -1L);
+	KUNIT_EXPECT_EQ(test, kt_live(u->id), -1L);
+	KUNIT_EXPECT_EQ(test, kt_live(v->id), -1L);
 }
 
 /*
@@ -790,8 +807,10 @@ static void klp_shadow_test_release_event_one_grace_period(struct kunit *test)
  */
 static void klp_shadow_test_deferred_release(struct kunit *test)
 {
-	struct klp_shadow_type t = { .id = KT_ID + 25, .name = "defer1", .dtor = kt_dtor };
-	struct klp_shadow_type u = { .id = KT_ID + 26, .name = "defer2", .dtor = kt_dtor };
+	struct klp_shadow_type *t = KT_TYPE(test, .id = KT_ID + 25, .name = "defer1",
+					    .dtor = kt_dtor);
+	struct klp_shadow_type *u = KT_TYPE(test, .id = KT_ID + 26, .name = "defer2",
+					    .dtor = kt_dtor);
 	static struct klp_patch patch;
 	static struct klp_object obj;
 	LIST_HEAD(collection);
@@ -802,15 +821,15 @@ static void klp_shadow_test_deferred_release(struct kunit *test)
 	INIT_LIST_HEAD(&obj.shadow_refs);
 	mutex_lock(&klp_mutex);
 	mutex_lock(&klp_shadow_mutex);
-	ret[0] = klp_shadow_ref(&obj.shadow_refs, &t, KT_OWNER_A, false);
-	ret[1] = klp_shadow_ref(&obj.shadow_refs, &u, KT_OWNER_A, false);
+	ret[0] = klp_shadow_ref(&obj.shadow_refs, t, KT_OWNER_A, false);
+	ret[1] = klp_shadow_ref(&obj.shadow_refs, u, KT_OWNER_A, false);
 	mutex_unlock(&klp_shadow_mutex);
 	mutex_unlock(&klp_mutex);
 	KUNIT_ASSERT_EQ(test, ret[0], 0);
 	KUNIT_ASSERT_EQ(test, ret[1], 0);
-	KUNIT_ASSERT_NOT_NULL(test, klp_shadow_type_alloc(&t, kt_parent(1), sizeof(long),
+	KUNIT_ASSERT_NOT_NULL(test, klp_shadow_type_alloc(t, kt_parent(1), sizeof(long),
 							  GFP_KERNEL, NULL));
-	KUNIT_ASSERT_NOT_NULL(test, klp_shadow_type_alloc(&u, kt_parent(2), sizeof(long),
+	KUNIT_ASSERT_NOT_NULL(test, klp_shadow_type_alloc(u, kt_parent(2), sizeof(long),
 							  GFP_KERNEL, NULL));
 
 	before = klp_shadow_test_grace_periods;
@@ -822,16 +841,16 @@ static void klp_shadow_test_deferred_release(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, list_empty(&collection));
 	KUNIT_EXPECT_EQ(test, klp_shadow_test_grace_periods - before, 0U);
 	KUNIT_EXPECT_EQ(test, kt_dtor_calls, 0);
-	KUNIT_EXPECT_NULL(test, klp_shadow_get(kt_parent(1), t.id));
-	KUNIT_EXPECT_NULL(test, klp_shadow_get(kt_parent(2), u.id));
-	KUNIT_EXPECT_EQ(test, kt_live(t.id), 0L);
+	KUNIT_EXPECT_NULL(test, klp_shadow_get(kt_parent(1), t->id));
+	KUNIT_EXPECT_NULL(test, klp_shadow_get(kt_parent(2), u->id));
+	KUNIT_EXPECT_EQ(test, kt_live(t->id), 0L);
 
 	klp_shadow_release_finish();
 	KUNIT_EXPECT_EQ(test, klp_shadow_test_grace_periods - before, 1U);
 	KUNIT_EXPECT_EQ(test, kt_dtor_calls, 2);
 	KUNIT_EXPECT_EQ(test, kt_dtor_irqs_off, 0);
-	KUNIT_EXPECT_EQ(test, kt_live(t.id), -1L);
-	KUNIT_EXPECT_EQ(test, kt_live(u.id), -1L);
+	KUNIT_EXPECT_EQ(test, kt_live(t->id), -1L);
+	KUNIT_EXPECT_EQ(test, kt_live(u->id), -1L);
 
 	klp_shadow_release_finish();
 	KUNIT_EXPECT_EQ(test, klp_shadow_test_grace_periods - before, 1U);
@@ -845,10 +864,10 @@ static void klp_shadow_test_deferred_release(struct kunit *test)
  */
 static void klp_shadow_test_reference_ends_deferred(struct kunit *test)
 {
-	struct klp_shadow_type t = {
-		.id = KT_ID + 27, .name = "defer3", .ctor = kt_ctor, .dtor = kt_dtor,
-	};
-	struct klp_shadow_type w = { .id = KT_ID + 27, .name = "other3", .ctor = kt_ctor };
+	struct klp_shadow_type *t = KT_TYPE(test, .id = KT_ID + 27, .name = "defer3",
+					    .ctor = kt_ctor, .dtor = kt_dtor);
+	struct klp_shadow_type *w = KT_TYPE(test, .id = KT_ID + 27, .name = "other3",
+					    .ctor = kt_ctor);
 	static struct klp_patch patch;
 	static struct klp_object a, b;
 	LIST_HEAD(collection);
@@ -860,11 +879,11 @@ static void klp_shadow_test_reference_ends_deferred(struct kunit *test)
 	INIT_LIST_HEAD(&b.shadow_refs);
 	mutex_lock(&klp_mutex);
 	mutex_lock(&klp_shadow_mutex);
-	ret[0] = klp_shadow_ref(&a.shadow_refs, &t, KT_OWNER_A, false);
+	ret[0] = klp_shadow_ref(&a.shadow_refs, t, KT_OWNER_A, false);
 	mutex_unlock(&klp_shadow_mutex);
 	mutex_unlock(&klp_mutex);
 	KUNIT_ASSERT_EQ(test, ret[0], 0);
-	KUNIT_ASSERT_NOT_NULL(test, klp_shadow_type_alloc(&t, kt_parent(1), sizeof(long),
+	KUNIT_ASSERT_NOT_NULL(test, klp_shadow_type_alloc(t, kt_parent(1), sizeof(long),
 							  GFP_KERNEL, (void *)5));
 
 	before = klp_shadow_test_grace_periods;
@@ -874,14 +893,14 @@ static void klp_shadow_test_reference_ends_deferred(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, kt_dtor_calls, 0);
 
 	mutex_lock(&klp_shadow_mutex);
-	ret[1] = klp_shadow_ref(&b.shadow_refs, &w, KT_OWNER_B, false);
+	ret[1] = klp_shadow_ref(&b.shadow_refs, w, KT_OWNER_B, false);
 	mutex_unlock(&klp_shadow_mutex);
 	KUNIT_EXPECT_EQ(test, ret[1], 0);
 	KUNIT_EXPECT_EQ(test, klp_shadow_test_grace_periods - before, 1U);
 	KUNIT_EXPECT_EQ(test, kt_dtor_calls, 1);
 	KUNIT_EXPECT_EQ(test, kt_dtor_sum, 5UL);
 
-	KUNIT_EXPECT_NOT_NULL(test, klp_shadow_type_alloc(&w, kt_parent(2), sizeof(long),
+	KUNIT_EXPECT_NOT_NULL(test, klp_shadow_type_alloc(w, kt_parent(2), sizeof(long),
 							  GFP_KERNEL, (void *)7));
 	klp_shadow_release_object(&patch, &b, &collection);
 	klp_shadow_release_defer(&collection);
@@ -890,7 +909,7 @@ static void klp_shadow_test_reference_ends_deferred(struct kunit *test)
 
 	KUNIT_EXPECT_EQ(test, klp_shadow_test_grace_periods - before, 2U);
 	KUNIT_EXPECT_EQ(test, kt_dtor_calls, 1);
-	KUNIT_EXPECT_EQ(test, kt_live(t.id), -1L);
+	KUNIT_EXPECT_EQ(test, kt_live(t->id), -1L);
 }
 
 static void klp_shadow_test_release_collects_all(struct kunit *test)
@@ -906,39 +925,39 @@ static void klp_shadow_test_forced_release_keeps(struct kunit *test)
 #ifdef CONFIG_LIVEPATCH_SHADOW_DEBUG
 static void klp_shadow_test_gc_id(struct kunit *test)
 {
-	struct klp_shadow_type t = {
-		.id = KT_ID + 13, .name = "gc_id", .ctor = kt_ctor, .dtor = kt_dtor,
-	};
+	struct klp_shadow_type *t = KT_TYPE(test, .id = KT_ID + 13, .name = "gc_id",
+					    .ctor = kt_ctor, .dtor = kt_dtor);
 	unsigned long i;
 
-	KUNIT_ASSERT_EQ(test, kt_register(&t, KT_OWNER_A), 0);
+	KUNIT_ASSERT_EQ(test, kt_register(t, KT_OWNER_A), 0);
 	for (i = 1; i <= 3; i++)
-		KUNIT_ASSERT_NOT_NULL(test, klp_shadow_type_alloc(&t, kt_parent(i),
+		KUNIT_ASSERT_NOT_NULL(test, klp_shadow_type_alloc(t, kt_parent(i),
 								  sizeof(long), GFP_KERNEL,
 								  (void *)i));
-	KUNIT_EXPECT_EQ(test, klp_shadow_gc_id(t.id), 3L);
+	KUNIT_EXPECT_EQ(test, klp_shadow_gc_id(t->id), 3L);
 	KUNIT_EXPECT_EQ(test, kt_dtor_calls, 3);
 	KUNIT_EXPECT_EQ(test, kt_dtor_sum, 6UL);
-	KUNIT_EXPECT_EQ(test, kt_refcount(t.id), 1U);
-	KUNIT_EXPECT_EQ(test, kt_live(t.id), 0L);
-	KUNIT_EXPECT_NULL(test, klp_shadow_type_get(&t, kt_parent(1)));
+	KUNIT_EXPECT_EQ(test, kt_refcount(t->id), 1U);
+	KUNIT_EXPECT_EQ(test, kt_live(t->id), 0L);
+	KUNIT_EXPECT_NULL(test, klp_shadow_type_get(t, kt_parent(1)));
 
 	/* Still referenced, so still usable. */
-	KUNIT_EXPECT_NOT_NULL(test, klp_shadow_type_alloc(&t, kt_parent(1),
+	KUNIT_EXPECT_NOT_NULL(test, klp_shadow_type_alloc(t, kt_parent(1),
 							  sizeof(long), GFP_KERNEL,
 							  (void *)1));
-	kt_unregister(&t, KT_OWNER_A);
+	kt_unregister(t, KT_OWNER_A);
 	KUNIT_EXPECT_EQ(test, kt_dtor_calls, 4);
-	KUNIT_EXPECT_EQ(test, klp_shadow_gc_id(t.id), -EINVAL);
+	KUNIT_EXPECT_EQ(test, klp_shadow_gc_id(t->id), -EINVAL);
 }
 
 static void klp_shadow_test_gc_orphans(struct kunit *test)
 {
-	struct klp_shadow_type t = { .id = KT_ID + 14, .name = "held", .dtor = kt_dtor };
+	struct klp_shadow_type *t = KT_TYPE(test, .id = KT_ID + 14, .name = "held",
+					    .dtor = kt_dtor);
 	unsigned long orphan = KT_ID + 15;
 
-	KUNIT_ASSERT_EQ(test, kt_register(&t, KT_OWNER_A), 0);
-	KUNIT_ASSERT_NOT_NULL(test, klp_shadow_type_alloc(&t, kt_parent(1), 8,
+	KUNIT_ASSERT_EQ(test, kt_register(t, KT_OWNER_A), 0);
+	KUNIT_ASSERT_NOT_NULL(test, klp_shadow_type_alloc(t, kt_parent(1), 8,
 							  GFP_KERNEL, NULL));
 	KUNIT_ASSERT_NOT_NULL(test, klp_shadow_alloc(kt_parent(1), orphan, 8,
 						     GFP_KERNEL, NULL, NULL));
@@ -947,11 +966,11 @@ static void klp_shadow_test_gc_orphans(struct kunit *test)
 
 	KUNIT_EXPECT_EQ(test, klp_shadow_gc_orphans(), 2L);
 	KUNIT_EXPECT_EQ(test, kt_live(orphan), -1L);
-	KUNIT_EXPECT_EQ(test, kt_live(t.id), 1L);
+	KUNIT_EXPECT_EQ(test, kt_live(t->id), 1L);
 	KUNIT_EXPECT_EQ(test, kt_dtor_calls, 0);
 	KUNIT_EXPECT_EQ(test, klp_shadow_gc_orphans(), 0L);
 
-	kt_unregister(&t, KT_OWNER_A);
+	kt_unregister(t, KT_OWNER_A);
 	KUNIT_EXPECT_EQ(test, kt_dtor_calls, 1);
 }
 #endif /* CONFIG_LIVEPATCH_SHADOW_DEBUG */
@@ -990,6 +1009,7 @@ static struct kunit_case klp_shadow_test_cases[] = {
 static struct kunit_suite klp_shadow_test_suite = {
 	.name = "klp_shadow",
 	.init = kt_init,
+	.exit = kt_exit,
 	.test_cases = klp_shadow_test_cases,
 };
 
