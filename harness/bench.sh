@@ -12,7 +12,7 @@
 # per step).
 #
 # KLP_BENCH_SIZES (default "1000 16000 256000 1000000"), KLP_BENCH_PASSES
-# (default 3: boots of each kernel, alternating ours and upstream),
+# (default 5: boots of each kernel, alternating ours and upstream),
 # KLP_BENCH_LOADS (default 2: module loads per population in a boot) and
 # KLP_BENCH_ROUNDS (default 5: rounds per figure inside a load) tune the
 # run, and KLP_BENCH_VCPUS (default 1) the guests' CPUs: under QEMU's
@@ -42,7 +42,7 @@ set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 read -ra SIZES <<< "${KLP_BENCH_SIZES:-1000 16000 256000 1000000}"
-PASSES=${KLP_BENCH_PASSES:-3}
+PASSES=${KLP_BENCH_PASSES:-5}
 LOADS=${KLP_BENCH_LOADS:-2}
 ROUNDS=${KLP_BENCH_ROUNDS:-5}
 VCPUS=${KLP_BENCH_VCPUS:-1}
