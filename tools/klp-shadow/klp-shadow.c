@@ -94,7 +94,8 @@ static const struct argp_option ks_options[] = {
 	{ "pretty", 'p', NULL, 0,
 	  "Print indented JSON (implies --json)", 0 },
 	{ "output", 'o', "FORMAT", 0,
-	  "Output format: table (default), json or prometheus (list only)", 0 },
+	  "Output format: table (default), json or prometheus (list only); "
+	  "the last of -j, -p and -o wins", 0 },
 	{ "write", KS_OPT_WRITE, "FILE", 0,
 	  "Write the output to FILE atomically (temporary file, fsync, rename)", 0 },
 	{ "interval", KS_OPT_INTERVAL, "SEC", 0,
@@ -650,8 +651,11 @@ static int ks_do_gc(struct ks_ctx *ctx, FILE *out, int argc, char **argv)
 	char *path;
 	int err;
 
-	if (argc != 1 || (strcmp(argv[0], "orphans") && !ks_parse_id(argv[0], &id)))
+	if (argc != 1)
 		return ks_fatal(ctx, EX_USAGE, "gc takes one ID or 'orphans'");
+	if (strcmp(argv[0], "orphans") && !ks_parse_id(argv[0], &id))
+		return ks_fatal(ctx, EX_USAGE, "invalid id '%s': gc takes one ID or 'orphans'",
+				argv[0]);
 	if (ctx->format == KS_FORMAT_PROMETHEUS)
 		return ks_fatal(ctx, EX_USAGE, "prometheus output is made by list, not gc");
 	err = ks_check_root(ctx);
@@ -885,6 +889,10 @@ static int ks_main(struct ks_opts *o)
 	bool asks_help;
 	int ret = 0;
 
+	/* COMMAND --help: what help COMMAND prints. */
+	if (o->action == KS_HELP && o->nr_args)
+		return ks_answer(o, ks_find_cmd(&o->ctx, "help", true, &ret), 1,
+				 o->args);
 	if (o->action != KS_RUN)
 		return ks_answer(o, NULL, 0, NULL);
 	if (!o->nr_args)

@@ -25,22 +25,44 @@ setup() {
 	[ "$("$KS" -h)" = "$output" ]
 	[ "$("$KS" -?)" = "$output" ]
 	[ "$("$KS" help)" = "$output" ]
-	[ "$("$KS" list --help)" = "$output" ]
 }
 
-@test "COMMAND help and help COMMAND print that command's usage" {
+@test "COMMAND help, COMMAND --help and help COMMAND print that command's usage" {
 	run "$KS" list help
 	assert_success
 	assert_line --index 0 "Usage: klp-shadow [OPTION...] list [SELECTOR]"
 	[ "$("$KS" help list)" = "$output" ]
+	[ "$("$KS" list --help)" = "$output" ]
+	[ "$("$KS" --help li)" = "$output" ]
 	run "$KS" gc help
 	assert_success
 	assert_line --index 0 "Usage: klp-shadow [OPTION...] gc ID|orphans"
+	[ "$("$KS" gc -h)" = "$output" ]
+	run "$KS" frob --help
+	assert_equal "$status" 64
 	run "$KS" -j stat help
 	assert_success
 	jq -e '.help | startswith("Usage: klp-shadow [OPTION...] stat [ID...]")' <<< "$output"
 	run "$KS" help frob
 	assert_equal "$status" 64
+}
+
+@test "the last of -j, -p and -o names the format; -p indents JSON wherever it stands" {
+	run ks -j -o table list
+	assert_line --index 0 --regexp '^PATCH +OBJECT +ID'
+	run ks -o table -j list
+	jq -e 'length == 3' <<< "$output"
+	assert_equal "${#lines[@]}" 1
+	run ks -p -o table list
+	assert_line --index 0 --regexp '^PATCH +OBJECT +ID'
+	run ks -p -o json list
+	assert_line --index 0 "["
+	assert_line --index 1 "  {"
+	run ks -o prometheus -j list
+	jq -e 'length == 3' <<< "$output"
+	"$KS" --help | tr -s ' \n' ' ' | grep -qF 'the last of -j, -p and -o wins'
+	grep -qF 'The last of \fB\-j\fR, \fB\-p\fR and \fB\-o\fR names the format' \
+		"$KLP_TOP/tools/klp-shadow/klp-shadow.8"
 }
 
 @test "-j version, -j help and -j --usage print JSON" {

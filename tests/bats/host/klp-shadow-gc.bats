@@ -112,6 +112,18 @@ TYPES=kernel/debug/livepatch/shadow/types
 	[ ! -s "$ROOT/$GC" ]
 }
 
+@test "gc of a word that is no id calls it an invalid id, as stat does" {
+	run --separate-stderr ks gc abc
+	assert_equal "$status" 64
+	assert_equal "$stderr" "klp-shadow: error: invalid id 'abc': gc takes one ID or 'orphans'"
+	run --separate-stderr ks stat abc
+	assert_equal "$status" 64
+	assert_equal "$stderr" "klp-shadow: error: invalid id 'abc'"
+	run --separate-stderr ks gc 1 2
+	assert_equal "$stderr" "klp-shadow: error: gc takes one ID or 'orphans'"
+	[ ! -s "$ROOT/$GC" ]
+}
+
 @test "gc by a user who may not write the knob exits 77" {
 	local dir
 
