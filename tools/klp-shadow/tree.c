@@ -526,13 +526,21 @@ int ks_check_root(struct ks_ctx *ctx)
 			"%s: not a sysfs tree (no kernel/ directory in it)", ctx->root);
 }
 
-/* No <root>/kernel/livepatch: not a sysfs tree, or no livepatch. */
+/*
+ * No <root>/kernel/livepatch directory: not a sysfs tree (also when it is
+ * something else than a directory), or no livepatch.
+ */
 static int ks_no_livepatch(struct ks_ctx *ctx, const char *lpdir)
 {
 	int ret = ks_check_root(ctx);
 
-	return ret ?: ks_fatal(ctx, EX_UNAVAILABLE,
-			       "%s: no such directory: kernel without livepatch", lpdir);
+	if (ret)
+		return ret;
+	if (!access(lpdir, F_OK))
+		return ks_fatal(ctx, EX_NOINPUT, "%s: not a directory: not a sysfs tree",
+				lpdir);
+	return ks_fatal(ctx, EX_UNAVAILABLE,
+			"%s: no such directory: kernel without livepatch", lpdir);
 }
 
 /**

@@ -53,6 +53,14 @@ teardown() {
 	assert_output "klp-shadow: error: $ROOT/kernel/livepatch: no such directory: kernel without livepatch"
 }
 
+@test "a kernel/livepatch that is no directory is not a sysfs tree, 66, not a kernel without livepatch" {
+	missing_tree
+	touch "$ROOT/kernel/livepatch"
+	run ks list
+	assert_equal "$status" 66
+	assert_output "klp-shadow: error: $ROOT/kernel/livepatch: not a directory: not a sysfs tree"
+}
+
 @test "a kernel without shadow_types support (kallsyms beside the tree) exits 69" {
 	mkdir -p "$BATS_TEST_TMPDIR/proc"
 	printf 'ffffffff81000000 T _stext\nffffffff81000100 T klp_enable_patch\n' > "$BATS_TEST_TMPDIR/proc/kallsyms"
