@@ -2240,61 +2240,41 @@ long klp_shadow_test_table_count(void)
 /*
  * Drop the references @owner holds on @id that a forced transition kept,
  * queueing the collection on @collection. The caller holds
- * klp_shadow_mutex.
+ * klp_shadow_mutex. Return: how many there were.
  */
-void klp_shadow_test_drop_kept(unsigned long id, const char *owner,
-			       struct list_head *collection)
-{
-	struct klp_shadow_owner *own;
-
-	lockdep_assert_held(&klp_shadow_mutex);
-
-	while ((own = klp_shadow_find_ref(&klp_shadow_kept, id, owner)))
-		klp_shadow_unref(own, collection);
-}
-
-/* An owner named @prefix..., under klp_shadow_lock; NULL if none is left. */
-static struct klp_shadow_owner *klp_shadow_test_find_owner(const char *prefix)
-{
-	struct klp_shadow_owner *own;
-	struct klp_shadow_id *rec;
-	unsigned int bkt;
-
-	lockdep_assert_held(&klp_shadow_lock);
-
-	hash_for_each(klp_shadow_ids, bkt, rec, node) {
-		list_for_each_entry(own, &rec->owners, node) {
-			if (strstarts(own->name, prefix))
-				return own;
-		}
-	}
-	return NULL;
-}
-
-/*
- * Drop every reference held by an owner named @prefix..., whichever list
- * holds it (a patched object's, kept, or a test's), queueing the
- * collections on @collection: what a test that failed an assertion left.
- * The caller holds klp_shadow_mutex, under which alone owners go away.
- * Return: how many there were.
- */
-unsigned int klp_shadow_test_drop_owners(const char *prefix,
-					 struct list_head *collection)
+unsigned int klp_shadow_test_drop_kept(unsigned long id, const char *owner,
+				       struct list_head *collection)
 {
 	struct klp_shadow_owner *own;
 	unsigned int n = 0;
-	unsigned long flags;
 
 	lockdep_assert_held(&klp_shadow_mutex);
 
-	for (;;) {
-		spin_lock_irqsave(&klp_shadow_lock, flags);
-		own = klp_shadow_test_find_owner(prefix);
-		spin_unlock_irqrestore(&klp_shadow_lock, flags);
-		if (!own)
-			return n;
+	while ((own = klp_shadow_find_ref(&klp_shadow_kept, id, owner))) {
 		klp_shadow_unref(own, collection);
 		n++;
 	}
+	return n;
+}
+
+/*
+ * Drop every reference on the holder's list @refs, queueing the
+ * collections on @collection. The caller holds klp_shadow_mutex. Return:
+ * how many there were.
+ */
+unsigned int klp_shadow_test_drop_refs(struct list_head *refs,
+				       struct list_head *collection)
+{
+	struct klp_shadow_owner *own;
+	unsigned int n = 0;
+
+	lockdep_assert_held(&klp_shadow_mutex);
+
+	while ((own = list_first_entry_or_null(refs, struct klp_shadow_owner,
+					       ref_node))) {
+		klp_shadow_unref(own, collection);
+		n++;
+	}
+	return n;
 }
 #endif /* CONFIG_LIVEPATCH_SHADOW_KUNIT_TEST */

@@ -121,10 +121,10 @@ unsigned int klp_shadow_test_table_shift(void);
 bool klp_shadow_test_table_static(void);
 bool klp_shadow_test_table_direct(void);
 long klp_shadow_test_table_count(void);
-void klp_shadow_test_drop_kept(unsigned long id, const char *owner,
-			       struct list_head *collection);
-unsigned int klp_shadow_test_drop_owners(const char *prefix,
-					 struct list_head *collection);
+unsigned int klp_shadow_test_drop_kept(unsigned long id, const char *owner,
+				       struct list_head *collection);
+unsigned int klp_shadow_test_drop_refs(struct list_head *refs,
+				       struct list_head *collection);
 #endif
 
 #ifdef CONFIG_LIVEPATCH_SHADOW_DEBUG

@@ -16,6 +16,7 @@
 #include "shadow.h"
 
 #define KT_ID		0x4b550000UL
+#define KT_ID_LAST	(KT_ID + 32)
 #define KT_OWNER_A	"kunit_a/vmlinux"
 #define KT_OWNER_B	"kunit_b/vmlinux"
 
@@ -26,6 +27,16 @@ static int kt_dtor_still_linked;
 
 /* References the tests take, as a patch object's list would hold them. */
 static LIST_HEAD(kt_refs);
+
+/* The release tests' patch and objects: static, too large for the stack. */
+static struct klp_patch kt_patch;
+static struct klp_object kt_obj_a = {
+	.shadow_refs = LIST_HEAD_INIT(kt_obj_a.shadow_refs),
+};
+
+static struct klp_object kt_obj_b = {
+	.shadow_refs = LIST_HEAD_INIT(kt_obj_b.shadow_refs),
+};
 
 /* Count the calls, and those in a context the registry must not use. */
 static void kt_dtor(void *obj, void *shadow_data)
@@ -122,22 +133,37 @@ static int kt_init(struct kunit *test)
 }
 
 /*
- * A test that failed an assertion ended with its references held, on
- * types KUnit frees once this returns: drop them, and finish a release it
- * deferred, so that no later test meets them. A test that passed left
- * nothing.
+ * A test that failed an assertion ended with what it held: references,
+ * on types KUnit frees once this returns, a deferred release, variables.
+ * Drop them all, so that no later test meets them; a test that passed
+ * must have left nothing.
  */
 static void kt_exit(struct kunit *test)
 {
 	LIST_HEAD(collection);
 	unsigned int left;
+	unsigned long id;
 
+	mutex_lock(&klp_mutex);
 	mutex_lock(&klp_shadow_mutex);
-	left = klp_shadow_test_drop_owners("kunit_", &collection);
+	left = klp_shadow_test_drop_refs(&kt_refs, &collection);
+	left += klp_shadow_test_drop_refs(&kt_obj_a.shadow_refs, &collection);
+	left += klp_shadow_test_drop_refs(&kt_obj_b.shadow_refs, &collection);
+	left += klp_shadow_test_drop_kept(KT_ID + 19, KT_OWNER_A, &collection);
+	left += klp_shadow_test_drop_kept(KT_ID + 20, KT_OWNER_A, &collection);
+	mutex_unlock(&klp_mutex);
+	/* Deferred releases too, with no klp_mutex held. */
 	klp_shadow_collection_end(&collection, true);
 	mutex_unlock(&klp_shadow_mutex);
-	klp_shadow_release_finish();
-	KUNIT_EXPECT_EQ_MSG(test, left, 0U, "references left by the test");
+
+	for (id = KT_ID; id <= KT_ID_LAST; id++) {
+		if (kt_live(id) < 0)
+			continue;
+		klp_shadow_free_all(id, NULL);
+		left++;
+	}
+	if (test->status == KUNIT_SUCCESS)
+		KUNIT_EXPECT_EQ_MSG(test, left, 0U, "left by the test");
 }
 
 static void klp_shadow_test_id_api_counts(struct kunit *test)
@@ -172,8 +198,10 @@ static void klp_shadow_test_id_api_counts(struct kunit *test)
 
 static void klp_shadow_test_refcount_and_owners(struct kunit *test)
 {
-	struct klp_shadow_type *a = KT_TYPE(test, .id = KT_ID + 2, .name = "kt");
-	struct klp_shadow_type *b = KT_TYPE(test, .id = KT_ID + 2, .name = "kt");
+	struct klp_shadow_type *a = KT_TYPE(test, .id = KT_ID + 2,
+					    .name = "kt");
+	struct klp_shadow_type *b = KT_TYPE(test, .id = KT_ID + 2,
+					    .name = "kt");
 	char *buf = kunit_kzalloc(test, PAGE_SIZE, GFP_KERNEL);
 
 	KUNIT_ASSERT_NOT_NULL(test, buf);
@@ -196,8 +224,10 @@ static void klp_shadow_test_refcount_and_owners(struct kunit *test)
 
 static void klp_shadow_test_conflicting_name(struct kunit *test)
 {
-	struct klp_shadow_type *a = KT_TYPE(test, .id = KT_ID + 3, .name = "one");
-	struct klp_shadow_type *b = KT_TYPE(test, .id = KT_ID + 3, .name = "two");
+	struct klp_shadow_type *a = KT_TYPE(test, .id = KT_ID + 3,
+					    .name = "one");
+	struct klp_shadow_type *b = KT_TYPE(test, .id = KT_ID + 3,
+					    .name = "two");
 	struct klp_shadow_type *c = KT_TYPE(test, .id = KT_ID + 3);
 
 	KUNIT_ASSERT_EQ(test, kt_register(a, KT_OWNER_A), 0);
@@ -214,7 +244,8 @@ static void klp_shadow_test_conflicting_name(struct kunit *test)
 
 static void klp_shadow_test_double_registration(struct kunit *test)
 {
-	struct klp_shadow_type *a = KT_TYPE(test, .id = KT_ID + 4, .name = "dbl");
+	struct klp_shadow_type *a = KT_TYPE(test, .id = KT_ID + 4,
+					    .name = "dbl");
 
 	KUNIT_ASSERT_EQ(test, kt_register(a, KT_OWNER_A), 0);
 	KUNIT_EXPECT_EQ(test, kt_register(a, KT_OWNER_A), -EEXIST);
@@ -255,7 +286,8 @@ static void klp_shadow_test_collect_on_last_release(struct kunit *test)
 
 static void klp_shadow_test_collect_only_its_id(struct kunit *test)
 {
-	struct klp_shadow_type *t = KT_TYPE(test, .id = KT_ID + 6, .name = "mine", .dtor = kt_dtor);
+	struct klp_shadow_type *t = KT_TYPE(test, .id = KT_ID + 6,
+					    .name = "mine", .dtor = kt_dtor);
 	unsigned long other = KT_ID + 7;
 
 	KUNIT_ASSERT_EQ(test, kt_register(t, KT_OWNER_A), 0);
@@ -273,8 +305,9 @@ static void klp_shadow_test_collect_only_its_id(struct kunit *test)
 /* A collection gives the type's dtor only variables made through a type. */
 static void klp_shadow_test_mixed_user(struct kunit *test)
 {
-	struct klp_shadow_type *t = KT_TYPE(test, .id = KT_ID + 8, .name = "mixed",
-					    .ctor = kt_ctor, .dtor = kt_dtor);
+	struct klp_shadow_type *t = KT_TYPE(test, .id = KT_ID + 8,
+					    .name = "mixed", .ctor = kt_ctor,
+					    .dtor = kt_dtor);
 	void *untyped;
 
 	untyped = klp_shadow_alloc(kt_parent(3), t->id, sizeof(long), GFP_KERNEL,
@@ -301,7 +334,8 @@ static void klp_shadow_test_mixed_user(struct kunit *test)
 
 static void klp_shadow_test_typed_access_needs_reference(struct kunit *test)
 {
-	struct klp_shadow_type *t = KT_TYPE(test, .id = KT_ID + 9, .name = "noref");
+	struct klp_shadow_type *t = KT_TYPE(test, .id = KT_ID + 9,
+					    .name = "noref");
 
 	KUNIT_EXPECT_NULL(test, klp_shadow_type_alloc(t, kt_parent(1), 8,
 						      GFP_KERNEL, NULL));
@@ -318,7 +352,8 @@ static void klp_shadow_test_typed_access_needs_reference(struct kunit *test)
  */
 static void klp_shadow_test_unregister_unknown_owner(struct kunit *test)
 {
-	struct klp_shadow_type *t = KT_TYPE(test, .id = KT_ID + 10, .name = "own", .dtor = kt_dtor);
+	struct klp_shadow_type *t = KT_TYPE(test, .id = KT_ID + 10,
+					    .name = "own", .dtor = kt_dtor);
 	char *buf;
 
 	buf = kunit_kzalloc(test, PAGE_SIZE, GFP_KERNEL);
@@ -344,7 +379,8 @@ static void klp_shadow_test_unregister_unknown_owner(struct kunit *test)
 
 static void klp_shadow_test_stat_and_owners(struct kunit *test)
 {
-	struct klp_shadow_type *t = KT_TYPE(test, .id = KT_ID + 11, .name = "stat");
+	struct klp_shadow_type *t = KT_TYPE(test, .id = KT_ID + 11,
+					    .name = "stat");
 	struct klp_shadow_stat st;
 	char *buf;
 
@@ -399,7 +435,8 @@ static void kt_long_owner(char *buf, unsigned int i)
 /* Holders are bounded so that "owners" always shows every one. */
 static void klp_shadow_test_owners_bounded(struct kunit *test)
 {
-	struct klp_shadow_type *t = KT_TYPE(test, .id = KT_ID + 12, .name = "many");
+	struct klp_shadow_type *t = KT_TYPE(test, .id = KT_ID + 12,
+					    .name = "many");
 	unsigned int i, n = KLP_SHADOW_MAX_OWNERS, lines = 0;
 	char owner[KLP_SHADOW_OWNER_LEN];
 	ssize_t len;
@@ -431,7 +468,8 @@ static void klp_shadow_test_owners_bounded(struct kunit *test)
 static void klp_shadow_test_name_rules(struct kunit *test)
 {
 	char longest[KLP_SHADOW_NAME_MAX + 2];
-	struct klp_shadow_type *t = KT_TYPE(test, .id = KT_ID + 17, .name = "two\nlines");
+	struct klp_shadow_type *t = KT_TYPE(test, .id = KT_ID + 17,
+					    .name = "two\nlines");
 
 	KUNIT_EXPECT_TRUE(test, klp_shadow_name_valid("counter"));
 	KUNIT_EXPECT_TRUE(test, klp_shadow_name_valid("a b-c_d.e"));
@@ -486,8 +524,10 @@ static int kt_ctor_fails(void *obj, void *shadow_data, void *ctor_data)
 /* A ctor that fails adds nothing: no variable, no record, no dtor. */
 static void klp_shadow_test_ctor_failure_adds_nothing(struct kunit *test)
 {
-	struct klp_shadow_type *t = KT_TYPE(test, .id = KT_ID + 18, .name = "fails",
-					    .ctor = kt_ctor_fails, .dtor = kt_dtor);
+	struct klp_shadow_type *t = KT_TYPE(test, .id = KT_ID + 18,
+					    .name = "fails",
+					    .ctor = kt_ctor_fails,
+					    .dtor = kt_dtor);
 	unsigned long nelems = klp_shadow_test_nelems();
 
 	kt_ctor_fails_calls = 0;
@@ -651,8 +691,8 @@ static void klp_shadow_test_table_direct_path_back(struct kunit *test)
 static void klp_shadow_test_table_typed_get(struct kunit *test)
 {
 	unsigned long next = 0, small = 1UL << (KLP_SHADOW_MIN_SHIFT - 1);
-	struct klp_shadow_type *t = KT_TYPE(test, .id = KT_ID + 32, .name = "resized",
-					    .ctor = kt_ctor);
+	struct klp_shadow_type *t = KT_TYPE(test, .id = KT_ID + 32,
+					    .name = "resized", .ctor = kt_ctor);
 	unsigned long *data;
 
 	/* The table's shift waits for the resize worker; the key's state too. */
@@ -693,23 +733,21 @@ static void klp_shadow_test_table_typed_get(struct kunit *test)
  */
 static void kt_release(struct kunit *test, bool forced)
 {
-	struct klp_shadow_type *t = KT_TYPE(test, .id = KT_ID + 19, .name = "release",
-					    .ctor = kt_ctor, .dtor = kt_dtor);
-	struct klp_shadow_type *u = KT_TYPE(test, .id = KT_ID + 20, .name = "release2",
+	struct klp_shadow_type *t = KT_TYPE(test, .id = KT_ID + 19,
+					    .name = "release", .ctor = kt_ctor,
 					    .dtor = kt_dtor);
-	/* Static: a patch and an object are too large for the stack. */
-	static struct klp_patch patch;
-	static struct klp_object obj;
+	struct klp_shadow_type *u = KT_TYPE(test, .id = KT_ID + 20,
+					    .name = "release2",
+					    .dtor = kt_dtor);
 	LIST_HEAD(collection);
 	int ret[2];
 
-	patch.forced = forced;
-	INIT_LIST_HEAD(&obj.shadow_refs);
+	kt_patch.forced = forced;
 	/* Asserted with no mutex held: a failed assertion ends the test. */
 	mutex_lock(&klp_mutex);
 	mutex_lock(&klp_shadow_mutex);
-	ret[0] = klp_shadow_ref(&obj.shadow_refs, t, KT_OWNER_A, false);
-	ret[1] = klp_shadow_ref(&obj.shadow_refs, u, KT_OWNER_A, false);
+	ret[0] = klp_shadow_ref(&kt_obj_a.shadow_refs, t, KT_OWNER_A, false);
+	ret[1] = klp_shadow_ref(&kt_obj_a.shadow_refs, u, KT_OWNER_A, false);
 	mutex_unlock(&klp_shadow_mutex);
 	mutex_unlock(&klp_mutex);
 	KUNIT_ASSERT_EQ(test, ret[0], 0);
@@ -720,11 +758,11 @@ static void kt_release(struct kunit *test, bool forced)
 							  GFP_KERNEL, NULL));
 
 	mutex_lock(&klp_mutex);
-	klp_shadow_release_object(&patch, &obj, &collection);
+	klp_shadow_release_object(&kt_patch, &kt_obj_a, &collection);
 	klp_shadow_release_defer(&collection);
 	mutex_unlock(&klp_mutex);
 	klp_shadow_release_finish();
-	KUNIT_EXPECT_TRUE(test, list_empty(&obj.shadow_refs));
+	KUNIT_EXPECT_TRUE(test, list_empty(&kt_obj_a.shadow_refs));
 	if (!forced) {
 		KUNIT_EXPECT_EQ(test, kt_dtor_calls, 2);
 		KUNIT_EXPECT_EQ(test, kt_dtor_irqs_off, 0);
@@ -754,24 +792,23 @@ static void kt_release(struct kunit *test, bool forced)
  */
 static void klp_shadow_test_release_event_one_grace_period(struct kunit *test)
 {
-	struct klp_shadow_type *t = KT_TYPE(test, .id = KT_ID + 22, .name = "gp1", .dtor = kt_dtor);
-	struct klp_shadow_type *u = KT_TYPE(test, .id = KT_ID + 23, .name = "gp2", .dtor = kt_dtor);
-	struct klp_shadow_type *v = KT_TYPE(test, .id = KT_ID + 24, .name = "gp3", .dtor = kt_dtor);
-	static struct klp_patch patch;
-	static struct klp_object a, b;
+	struct klp_shadow_type *t = KT_TYPE(test, .id = KT_ID + 22,
+					    .name = "gp1", .dtor = kt_dtor);
+	struct klp_shadow_type *u = KT_TYPE(test, .id = KT_ID + 23,
+					    .name = "gp2", .dtor = kt_dtor);
+	struct klp_shadow_type *v = KT_TYPE(test, .id = KT_ID + 24,
+					    .name = "gp3", .dtor = kt_dtor);
 	LIST_HEAD(collection);
 	int ret[4];
 	unsigned int before;
 
-	patch.forced = false;
-	INIT_LIST_HEAD(&a.shadow_refs);
-	INIT_LIST_HEAD(&b.shadow_refs);
+	kt_patch.forced = false;
 	mutex_lock(&klp_mutex);
 	mutex_lock(&klp_shadow_mutex);
-	ret[0] = klp_shadow_ref(&a.shadow_refs, t, KT_OWNER_A, false);
-	ret[1] = klp_shadow_ref(&a.shadow_refs, u, KT_OWNER_A, false);
-	ret[2] = klp_shadow_ref(&b.shadow_refs, u, KT_OWNER_B, false);
-	ret[3] = klp_shadow_ref(&b.shadow_refs, v, KT_OWNER_B, false);
+	ret[0] = klp_shadow_ref(&kt_obj_a.shadow_refs, t, KT_OWNER_A, false);
+	ret[1] = klp_shadow_ref(&kt_obj_a.shadow_refs, u, KT_OWNER_A, false);
+	ret[2] = klp_shadow_ref(&kt_obj_b.shadow_refs, u, KT_OWNER_B, false);
+	ret[3] = klp_shadow_ref(&kt_obj_b.shadow_refs, v, KT_OWNER_B, false);
 	mutex_unlock(&klp_shadow_mutex);
 	mutex_unlock(&klp_mutex);
 	KUNIT_ASSERT_EQ(test, ret[0] | ret[1] | ret[2] | ret[3], 0);
@@ -784,8 +821,8 @@ static void klp_shadow_test_release_event_one_grace_period(struct kunit *test)
 
 	before = klp_shadow_test_grace_periods;
 	mutex_lock(&klp_mutex);
-	klp_shadow_release_object(&patch, &a, &collection);
-	klp_shadow_release_object(&patch, &b, &collection);
+	klp_shadow_release_object(&kt_patch, &kt_obj_a, &collection);
+	klp_shadow_release_object(&kt_patch, &kt_obj_b, &collection);
 	KUNIT_EXPECT_EQ(test, kt_dtor_calls, 0);
 	klp_shadow_release_defer(&collection);
 	mutex_unlock(&klp_mutex);
@@ -807,22 +844,19 @@ static void klp_shadow_test_release_event_one_grace_period(struct kunit *test)
  */
 static void klp_shadow_test_deferred_release(struct kunit *test)
 {
-	struct klp_shadow_type *t = KT_TYPE(test, .id = KT_ID + 25, .name = "defer1",
-					    .dtor = kt_dtor);
-	struct klp_shadow_type *u = KT_TYPE(test, .id = KT_ID + 26, .name = "defer2",
-					    .dtor = kt_dtor);
-	static struct klp_patch patch;
-	static struct klp_object obj;
+	struct klp_shadow_type *t = KT_TYPE(test, .id = KT_ID + 25,
+					    .name = "defer1", .dtor = kt_dtor);
+	struct klp_shadow_type *u = KT_TYPE(test, .id = KT_ID + 26,
+					    .name = "defer2", .dtor = kt_dtor);
 	LIST_HEAD(collection);
 	int ret[2];
 	unsigned int before;
 
-	patch.forced = false;
-	INIT_LIST_HEAD(&obj.shadow_refs);
+	kt_patch.forced = false;
 	mutex_lock(&klp_mutex);
 	mutex_lock(&klp_shadow_mutex);
-	ret[0] = klp_shadow_ref(&obj.shadow_refs, t, KT_OWNER_A, false);
-	ret[1] = klp_shadow_ref(&obj.shadow_refs, u, KT_OWNER_A, false);
+	ret[0] = klp_shadow_ref(&kt_obj_a.shadow_refs, t, KT_OWNER_A, false);
+	ret[1] = klp_shadow_ref(&kt_obj_a.shadow_refs, u, KT_OWNER_A, false);
 	mutex_unlock(&klp_shadow_mutex);
 	mutex_unlock(&klp_mutex);
 	KUNIT_ASSERT_EQ(test, ret[0], 0);
@@ -834,7 +868,7 @@ static void klp_shadow_test_deferred_release(struct kunit *test)
 
 	before = klp_shadow_test_grace_periods;
 	mutex_lock(&klp_mutex);
-	klp_shadow_release_object(&patch, &obj, &collection);
+	klp_shadow_release_object(&kt_patch, &kt_obj_a, &collection);
 	klp_shadow_release_defer(&collection);
 	mutex_unlock(&klp_mutex);
 
@@ -864,22 +898,19 @@ static void klp_shadow_test_deferred_release(struct kunit *test)
  */
 static void klp_shadow_test_reference_ends_deferred(struct kunit *test)
 {
-	struct klp_shadow_type *t = KT_TYPE(test, .id = KT_ID + 27, .name = "defer3",
-					    .ctor = kt_ctor, .dtor = kt_dtor);
-	struct klp_shadow_type *w = KT_TYPE(test, .id = KT_ID + 27, .name = "other3",
-					    .ctor = kt_ctor);
-	static struct klp_patch patch;
-	static struct klp_object a, b;
+	struct klp_shadow_type *t = KT_TYPE(test, .id = KT_ID + 27,
+					    .name = "defer3", .ctor = kt_ctor,
+					    .dtor = kt_dtor);
+	struct klp_shadow_type *w = KT_TYPE(test, .id = KT_ID + 27,
+					    .name = "other3", .ctor = kt_ctor);
 	LIST_HEAD(collection);
 	int ret[2];
 	unsigned int before;
 
-	patch.forced = false;
-	INIT_LIST_HEAD(&a.shadow_refs);
-	INIT_LIST_HEAD(&b.shadow_refs);
+	kt_patch.forced = false;
 	mutex_lock(&klp_mutex);
 	mutex_lock(&klp_shadow_mutex);
-	ret[0] = klp_shadow_ref(&a.shadow_refs, t, KT_OWNER_A, false);
+	ret[0] = klp_shadow_ref(&kt_obj_a.shadow_refs, t, KT_OWNER_A, false);
 	mutex_unlock(&klp_shadow_mutex);
 	mutex_unlock(&klp_mutex);
 	KUNIT_ASSERT_EQ(test, ret[0], 0);
@@ -888,12 +919,12 @@ static void klp_shadow_test_reference_ends_deferred(struct kunit *test)
 
 	before = klp_shadow_test_grace_periods;
 	mutex_lock(&klp_mutex);
-	klp_shadow_release_object(&patch, &a, &collection);
+	klp_shadow_release_object(&kt_patch, &kt_obj_a, &collection);
 	klp_shadow_release_defer(&collection);
 	KUNIT_EXPECT_EQ(test, kt_dtor_calls, 0);
 
 	mutex_lock(&klp_shadow_mutex);
-	ret[1] = klp_shadow_ref(&b.shadow_refs, w, KT_OWNER_B, false);
+	ret[1] = klp_shadow_ref(&kt_obj_b.shadow_refs, w, KT_OWNER_B, false);
 	mutex_unlock(&klp_shadow_mutex);
 	KUNIT_EXPECT_EQ(test, ret[1], 0);
 	KUNIT_EXPECT_EQ(test, klp_shadow_test_grace_periods - before, 1U);
@@ -902,7 +933,7 @@ static void klp_shadow_test_reference_ends_deferred(struct kunit *test)
 
 	KUNIT_EXPECT_NOT_NULL(test, klp_shadow_type_alloc(w, kt_parent(2), sizeof(long),
 							  GFP_KERNEL, (void *)7));
-	klp_shadow_release_object(&patch, &b, &collection);
+	klp_shadow_release_object(&kt_patch, &kt_obj_b, &collection);
 	klp_shadow_release_defer(&collection);
 	mutex_unlock(&klp_mutex);
 	klp_shadow_release_finish();
@@ -925,8 +956,9 @@ static void klp_shadow_test_forced_release_keeps(struct kunit *test)
 #ifdef CONFIG_LIVEPATCH_SHADOW_DEBUG
 static void klp_shadow_test_gc_id(struct kunit *test)
 {
-	struct klp_shadow_type *t = KT_TYPE(test, .id = KT_ID + 13, .name = "gc_id",
-					    .ctor = kt_ctor, .dtor = kt_dtor);
+	struct klp_shadow_type *t = KT_TYPE(test, .id = KT_ID + 13,
+					    .name = "gc_id", .ctor = kt_ctor,
+					    .dtor = kt_dtor);
 	unsigned long i;
 
 	KUNIT_ASSERT_EQ(test, kt_register(t, KT_OWNER_A), 0);
@@ -952,8 +984,8 @@ static void klp_shadow_test_gc_id(struct kunit *test)
 
 static void klp_shadow_test_gc_orphans(struct kunit *test)
 {
-	struct klp_shadow_type *t = KT_TYPE(test, .id = KT_ID + 14, .name = "held",
-					    .dtor = kt_dtor);
+	struct klp_shadow_type *t = KT_TYPE(test, .id = KT_ID + 14,
+					    .name = "held", .dtor = kt_dtor);
 	unsigned long orphan = KT_ID + 15;
 
 	KUNIT_ASSERT_EQ(test, kt_register(t, KT_OWNER_A), 0);
