@@ -925,25 +925,34 @@ static int ks_main(struct ks_opts *o)
 }
 
 /*
- * Is JSON asked for anywhere on the command line? A refused command line
- * is reported as JSON then, even if argp stopped before the option.
+ * Does the command line ask for JSON, the last of -j, -p and -o naming the
+ * format? A refused command line is reported as JSON then, even if argp
+ * stopped before the option.
  */
 static bool ks_wants_json(int argc, char **argv)
 {
+	const char *format;
+	bool json = false;
 	int i;
 
 	for (i = 1; i < argc && strcmp(argv[i], "--"); i++) {
 		const char *w = argv[i];
 
-		if (!strcmp(w, "--json") || !strcmp(w, "--pretty") ||
-		    !strcmp(w, "--output=json") || !strcmp(w, "-ojson") ||
-		    ((!strcmp(w, "-o") || !strcmp(w, "--output")) && i + 1 < argc &&
-		     !strcmp(argv[i + 1], "json")) ||
-		    (w[0] == '-' && w[1] && w[1] != '-' &&
-		     strspn(w + 1, "jp") == strlen(w + 1)))
-			return true;
+		format = NULL;
+		if (!strcmp(w, "-o") || !strcmp(w, "--output"))
+			format = i + 1 < argc ? argv[++i] : "";
+		else if (!strncmp(w, "--output=", 9))
+			format = w + 9;
+		else if (!strncmp(w, "-o", 2))
+			format = w + 2;
+		if (format)
+			json = !strcmp(format, "json");
+		else if (!strcmp(w, "--json") || !strcmp(w, "--pretty") ||
+			 (w[0] == '-' && w[1] && w[1] != '-' &&
+			  strspn(w + 1, "jp") == strlen(w + 1)))
+			json = true;
 	}
-	return false;
+	return json;
 }
 
 int main(int argc, char **argv)

@@ -537,7 +537,7 @@ static int ks_no_livepatch(struct ks_ctx *ctx, const char *lpdir)
 	if (ret)
 		return ret;
 	if (!access(lpdir, F_OK))
-		return ks_fatal(ctx, EX_NOINPUT, "%s: not a directory: not a sysfs tree",
+		return ks_fatal(ctx, EX_NOINPUT, "%s: not a sysfs tree (not a directory)",
 				lpdir);
 	return ks_fatal(ctx, EX_UNAVAILABLE,
 			"%s: no such directory: kernel without livepatch", lpdir);

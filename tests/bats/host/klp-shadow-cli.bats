@@ -60,6 +60,13 @@ setup() {
 	assert_line --index 1 "  {"
 	run ks -o prometheus -j list
 	jq -e 'length == 3' <<< "$output"
+	# A refused command line too: JSON only if the last of them asks.
+	run --separate-stderr ks -o table -j --frobnicate list
+	jq -e '.error' <<< "$output"
+	run --separate-stderr ks -j -o table --frobnicate list
+	assert_output ""
+	run --separate-stderr ks -p -ojson --frobnicate list
+	jq -e '.error' <<< "$output"
 	"$KS" --help | tr -s ' \n' ' ' | grep -qF 'the last of -j, -p and -o wins'
 	grep -qF 'The last of \fB\-j\fR, \fB\-p\fR and \fB\-o\fR names the format' \
 		"$KLP_TOP/tools/klp-shadow/klp-shadow.8"

@@ -58,7 +58,7 @@ teardown() {
 	touch "$ROOT/kernel/livepatch"
 	run ks list
 	assert_equal "$status" 66
-	assert_output "klp-shadow: error: $ROOT/kernel/livepatch: not a directory: not a sysfs tree"
+	assert_output "klp-shadow: error: $ROOT/kernel/livepatch: not a sysfs tree (not a directory)"
 }
 
 @test "a kernel without shadow_types support (kallsyms beside the tree) exits 69" {
