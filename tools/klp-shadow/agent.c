@@ -154,7 +154,7 @@ static mode_t ks_write_mode(const char *file)
 static int ks_out_open(struct ks_ctx *ctx, const char *write, struct ks_out *out)
 {
 	int fd, err, status = 0;
-	char *copy;
+	char *copy, *dir;
 
 	memset(out, 0, sizeof(*out));
 	if (!write) {
@@ -165,9 +165,9 @@ static int ks_out_open(struct ks_ctx *ctx, const char *write, struct ks_out *out
 	if (!out->file)
 		return status;
 	copy = strdup(out->file);
-	if (!copy || asprintf(&out->tmp, "%s/.klp-shadow.XXXXXX", dirname(copy)) < 0)
+	dir = copy ? dirname(copy) : NULL;
+	if (!dir || asprintf(&out->tmp, "%s/.klp-shadow.XXXXXX", dir) < 0)
 		out->tmp = NULL;
-	free(copy);
 	fd = out->tmp ? mkstemp(out->tmp) : -1;
 	err = errno;
 	if (fd >= 0 && fchmod(fd, ks_write_mode(out->file)))
@@ -182,12 +182,14 @@ static int ks_out_open(struct ks_ctx *ctx, const char *write, struct ks_out *out
 		}
 		out->again = err == ENOENT || err == ENOTDIR;
 		status = ks_fatal(ctx, ks_errno_status(err),
-				  "%s: cannot create a temporary file beside it: %s",
-				  out->file, strerror(err));
+				  "%s: cannot create the temporary file that replaces it in %s: %s",
+				  out->file, dir ?: ".", strerror(err));
+		free(copy);
 		free(out->tmp);
 		free(out->file);
 		return status;
 	}
+	free(copy);
 	return 0;
 }
 

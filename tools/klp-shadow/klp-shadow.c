@@ -229,7 +229,8 @@ static void ks_bad_word(struct ks_opts *o, const char *word)
 	if (o->error)
 		return;
 	if (word[0] == '-' && word[1] && strspn(word + 1, "0123456789") == strlen(word + 1)) {
-		if (asprintf(&o->error, "'%s': ids and counts are never negative", word) < 0)
+		if (asprintf(&o->error, "unrecognized option '%s': ids are never negative",
+			     word) < 0)
 			o->error = NULL;
 		return;
 	}
@@ -328,7 +329,8 @@ static error_t ks_parse_opt(int key, char *arg, struct argp_state *state)
 			ks_bad_word(o, state->argv[state->next - 1]);
 		break;
 	case ARGP_KEY_END:
-		if (o->agent.count && !o->agent.interval)
+		/* Not for --help, --usage or --version: they run nothing. */
+		if (o->action == KS_RUN && o->agent.count && !o->agent.interval)
 			return ks_usage(state, "--count needs --interval");
 		break;
 	default:
@@ -357,8 +359,14 @@ static int ks_parse_selector(struct ks_ctx *ctx, const char *s,
 			     struct ks_selector *sel)
 {
 	char *copy = strdup(s), *id;
+	size_t len = strlen(s);
 
 	memset(sel, 0, sizeof(*sel));
+	if (!copy)
+		return ks_fatal(ctx, 1, "%s", strerror(ENOMEM));
+	/* A directory's path may end in one slash, as a shell completes it. */
+	if (len > 1 && copy[len - 1] == '/' && copy[len - 2] != '/')
+		copy[len - 1] = '\0';
 	sel->patch = copy;
 	sel->object = strchr(copy, '/');
 	if (sel->object)
@@ -648,6 +656,7 @@ static int ks_do_gc(struct ks_ctx *ctx, FILE *out, int argc, char **argv)
 {
 	struct ks_gc_count before, after;
 	unsigned long long id;
+	char what[24] = "orphans";
 	char *path;
 	int err;
 
@@ -656,6 +665,9 @@ static int ks_do_gc(struct ks_ctx *ctx, FILE *out, int argc, char **argv)
 	if (strcmp(argv[0], "orphans") && !ks_parse_id(argv[0], &id))
 		return ks_fatal(ctx, EX_USAGE, "invalid id '%s': gc takes one ID or 'orphans'",
 				argv[0]);
+	/* The id as sysfs and the knob spell it: "01" is 1. */
+	if (strcmp(argv[0], "orphans"))
+		snprintf(what, sizeof(what), "%llu", id);
 	if (ctx->format == KS_FORMAT_PROMETHEUS)
 		return ks_fatal(ctx, EX_USAGE, "prometheus output is made by list, not gc");
 	err = ks_check_root(ctx);
@@ -675,24 +687,24 @@ static int ks_do_gc(struct ks_ctx *ctx, FILE *out, int argc, char **argv)
 		free(path);
 		return err;
 	}
-	err = ks_gc_count(ctx, argv[0], &before);
-	if (!err && !before.found && strcmp(argv[0], "orphans"))
-		err = ks_fatal(ctx, EX_NOINPUT, "id %s: not found", argv[0]);
+	err = ks_gc_count(ctx, what, &before);
+	if (!err && !before.found && strcmp(what, "orphans"))
+		err = ks_fatal(ctx, EX_NOINPUT, "id %s: not found", what);
 	if (err) {
 		free(path);
 		return err;
 	}
-	err = ks_gc_write(path, argv[0]);
+	err = ks_gc_write(path, what);
 	if (err == EACCES || err == EPERM)
 		err = ks_fatal(ctx, EX_NOPERM, "%s: %s", path, strerror(err));
-	else if (err == EINVAL && strcmp(argv[0], "orphans"))
-		err = ks_fatal(ctx, EX_NOINPUT, "id %s: not found", argv[0]);
+	else if (err == EINVAL && strcmp(what, "orphans"))
+		err = ks_fatal(ctx, EX_NOINPUT, "id %s: not found", what);
 	else if (err)
 		err = ks_fatal(ctx, 1, "%s: %s", path, strerror(err));
 	else
-		err = ks_gc_count(ctx, argv[0], &after);
+		err = ks_gc_count(ctx, what, &after);
 	if (!err)
-		ks_gc_report(ctx, out, argv[0],
+		ks_gc_report(ctx, out, what,
 			     before.live > after.live ? before.live - after.live : 0);
 	free(path);
 	return err;
@@ -746,6 +758,10 @@ static const struct ks_cmd *ks_find_cmd(struct ks_ctx *ctx, const char *word,
 	char names[128] = "";
 	size_t i, n = 0;
 
+	if (!*word) {
+		*err = ks_fatal(ctx, EX_USAGE, "empty command (see --help)");
+		return NULL;
+	}
 	for (i = 0; i < KS_NR_CMDS; i++) {
 		if (!strcmp(ks_cmds[i].name, word))
 			return &ks_cmds[i];
@@ -902,12 +918,12 @@ static int ks_main(struct ks_opts *o)
 	cmd = ks_find_cmd(&o->ctx, o->args[0], !asks_help, &ret);
 	if (!cmd)
 		return ret;
-	if (cmd->fn == ks_do_help || cmd->fn == ks_do_version)
-		return ks_answer(o, cmd, o->nr_args - 1, o->args + 1);
 	/* COMMAND help: what help COMMAND prints. */
 	if (asks_help)
 		return ks_answer(o, ks_find_cmd(&o->ctx, "help", true, &ret), 1,
 				 o->args);
+	if (cmd->fn == ks_do_help || cmd->fn == ks_do_version)
+		return ks_answer(o, cmd, o->nr_args - 1, o->args + 1);
 	if (o->ctx.format == KS_FORMAT_PROMETHEUS && cmd->fn != ks_do_list)
 		return ks_fatal(&o->ctx, EX_USAGE, "prometheus output is made by list only");
 	if (!cmd->repeats && o->agent.interval)

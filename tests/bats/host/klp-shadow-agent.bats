@@ -146,7 +146,7 @@ file_has() {
 	run --separate-stderr setpriv --reuid=nobody --regid=nogroup --clear-groups \
 		"$KS" --sysfs-root "$dir/sys" -o prometheus --write "$dir/ro/klp.prom" list
 	assert_equal "$status" 77
-	assert_equal "$stderr" "klp-shadow: error: $dir/ro/klp.prom: cannot create a temporary file beside it: Permission denied"
+	assert_equal "$stderr" "klp-shadow: error: $dir/ro/klp.prom: cannot create the temporary file that replaces it in $dir/ro: Permission denied"
 	[ ! -e "$dir/ro/klp.prom" ]
 }
 
@@ -277,7 +277,7 @@ file_has() {
 	AGENT_PID=
 	assert_equal "$rc" 0
 	run cat "$BATS_TEST_TMPDIR/err"
-	assert_output "klp-shadow: error: $dir/klp.prom: cannot create a temporary file beside it: No such file or directory"
+	assert_output "klp-shadow: error: $dir/klp.prom: cannot create the temporary file that replaces it in $dir: No such file or directory"
 }
 
 @test "a failing pass of a loop carries over exactly the last success the file said" {

@@ -45,6 +45,21 @@ setup() {
 	jq -e '.help | startswith("Usage: klp-shadow [OPTION...] stat [ID...]")' <<< "$output"
 	run "$KS" help frob
 	assert_equal "$status" 64
+	run "$KS" version help
+	assert_success
+	assert_line --index 0 "Usage: klp-shadow version"
+	[ "$("$KS" help version)" = "$output" ]
+}
+
+@test "--help wins over an option that needs another: --count 2 list --help" {
+	run "$KS" --count 2 list --help
+	assert_success
+	assert_line --index 0 "Usage: klp-shadow [OPTION...] list [SELECTOR]"
+	run "$KS" --count 2 --help
+	assert_success
+	assert_line --partial "Commands"
+	run "$KS" --count 2 list
+	assert_equal "$status" 64
 }
 
 @test "the last of -j, -p and -o names the format; -p indents JSON wherever it stands" {
@@ -105,10 +120,10 @@ setup() {
 	[ "$(ks v)" = "klp-shadow 0.1" ]
 }
 
-@test "an ambiguous prefix is refused naming the candidates, 64" {
+@test "an empty command word is refused as such, 64" {
 	run ks ""
 	assert_equal "$status" 64
-	assert_output "klp-shadow: error: ambiguous command '': list, stat, gc, help, version"
+	assert_output "klp-shadow: error: empty command (see --help)"
 }
 
 @test "an unknown command, a missing command or a bad option exits 64" {

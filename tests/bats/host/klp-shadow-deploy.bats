@@ -110,5 +110,5 @@ WantedBy=timers.target"
 	# shellcheck disable=SC2086 # the unit's command line, split as systemd does
 	KLP_SHADOW_SYSFS=$DEMO run $cmd
 	assert_equal "$status" 1
-	assert_output "klp-shadow: error: $BATS_FILE_TMPDIR/textfile/klp_shadow.prom: cannot create a temporary file beside it: No such file or directory"
+	assert_output "klp-shadow: error: $BATS_FILE_TMPDIR/textfile/klp_shadow.prom: cannot create the temporary file that replaces it in $BATS_FILE_TMPDIR/textfile: No such file or directory"
 }

@@ -25,6 +25,13 @@ TYPES=kernel/debug/livepatch/shadow/types
 	[ "$(cat "$ROOT/$GC")" = 2 ]
 }
 
+@test "gc writes and reports the id as sysfs spells it: gc 01 is gc 1" {
+	run ks -j gc 01
+	assert_success
+	assert_output '{"gc":"1","collected":0}'
+	[ "$(cat "$ROOT/$GC")" = 1 ]
+}
+
 @test "gc, which frees variables, is refused by a prefix: 64, nothing written" {
 	run --separate-stderr ks g 2
 	assert_equal "$status" 64

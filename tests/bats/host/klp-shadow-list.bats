@@ -82,8 +82,18 @@ number number number number array string"
 	assert_output "[]"
 }
 
+@test "a selector may end in one slash, as a shell completes a directory" {
+	[ "$(ks -j list livepatch_shadow_fix2/)" = "$(ks -j list livepatch_shadow_fix2)" ]
+	run ks -j list livepatch_shadow_fix2/livepatch_shadow_mod/
+	assert_success
+	[ "$(jq length <<< "$output")" = 2 ]
+	run ks -j list livepatch_shadow_fix2/livepatch_shadow_mod/2/
+	assert_success
+	[ "$(jq length <<< "$output")" = 1 ]
+}
+
 @test "a malformed selector is a usage error, 64" {
-	for sel in / a// a/b/c/d a/b/x a/b/-1 ../x "" . ./x x/. x/./1; do
+	for sel in / // a// a/b// a/b/c/d a/b/x a/b/-1 ../x "" . ./ ./x x/. x/./1; do
 		run ks list "$sel"
 		assert_equal "$status" 64
 	done

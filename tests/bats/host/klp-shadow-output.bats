@@ -138,7 +138,7 @@ klp_shadow_type_info{id="2",name="counter",object="livepatch_shadow_mod",patch="
 @test "--write to a directory that does not exist fails and leaves nothing" {
 	run ks --write "$BATS_TEST_TMPDIR/nodir/x.prom" -o prometheus list
 	assert_equal "$status" 1
-	assert_output --partial "$BATS_TEST_TMPDIR/nodir/x.prom: cannot create a temporary file beside it"
+	assert_output --partial "$BATS_TEST_TMPDIR/nodir/x.prom: cannot create the temporary file that replaces it in $BATS_TEST_TMPDIR/nodir:"
 }
 
 @test "--interval with --count repeats; in JSON mode one document per line" {

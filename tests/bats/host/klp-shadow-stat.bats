@@ -58,10 +58,10 @@ id 2
 	assert_equal "$status" 64
 }
 
-@test "stat -1 is a negative id, refused as such, not parsed as an option" {
+@test "stat -1 is refused, saying that ids are never negative" {
 	run --separate-stderr ks stat -1
 	assert_equal "$status" 64
-	assert_equal "$stderr" "klp-shadow: error: '-1': ids and counts are never negative (see --help)"
+	assert_equal "$stderr" "klp-shadow: error: unrecognized option '-1': ids are never negative (see --help)"
 }
 
 @test "an owner whose target module is not loaded says so; vmlinux always is" {
