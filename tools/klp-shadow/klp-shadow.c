@@ -68,7 +68,7 @@ static const char ks_doc[] =
 "  stat [ID...]      one block per type id, with its owners' modules\n"
 "  gc ID|orphans     collect an id's variables now, or those of ids\n"
 "                    nobody references (CONFIG_LIVEPATCH_SHADOW_DEBUG)\n"
-"  help              this help (COMMAND help: that command's)\n"
+"  help [COMMAND]    this help, or COMMAND's (also: COMMAND help)\n"
 "  version           the version\n"
 "\n"
 "SELECTOR is PATCH[/OBJECT[/ID]], the shape of the sysfs path.\n"
@@ -219,16 +219,64 @@ static error_t ks_usage(struct argp_state *state, const char *fmt, ...)
 	return KS_ARGP_FAILED;
 }
 
+/*
+ * The word of @argv that argp refused: the first option word that names no
+ * option (or more than one, by a prefix), lacks its argument, or has one
+ * that its option takes none. argp's state does not tell inside a group of
+ * short options (-xy); getopt permutes the words, but keeps each option
+ * beside its argument.
+ */
+static const char *ks_refused_word(int argc, char **argv)
+{
+	const struct argp_option *opt, *found;
+	size_t len, n;
+	int i;
+
+	for (i = 1; i < argc && strcmp(argv[i], "--"); i++) {
+		const char *w = argv[i];
+
+		if (w[0] != '-' || !w[1])
+			continue;
+		if (w[1] == '-') {
+			len = strcspn(w + 2, "=");
+			found = NULL;
+			for (n = 0, opt = ks_options; opt->name || opt->key; opt++) {
+				if (!opt->name || strncmp(opt->name, w + 2, len))
+					continue;
+				found = opt;
+				if (strlen(opt->name) == len) {
+					n = 1;
+					break;
+				}
+				n++;
+			}
+			if (!len || n != 1 || (!found->arg && w[2 + len]) ||
+			    (found->arg && !w[2 + len] && ++i >= argc))
+				return w;
+			continue;
+		}
+		/* A group of short options: -o takes the rest, or the next word. */
+		n = 1 + strspn(w + 1, "jphV?");
+		if (!w[n])
+			continue;
+		if (w[n] != 'o' || (!w[n + 1] && ++i >= argc))
+			return w;
+	}
+	return NULL;
+}
+
 /* Why argp refused the word @word (argp says nothing: ARGP_NO_ERRS). */
 static void ks_bad_word(struct ks_opts *o, const char *word)
 {
 	const struct argp_option *opt;
-	size_t len = strcspn(word, "=");
+	size_t len;
 	int ret;
 
-	if (o->error)
+	if (o->error || !word)
 		return;
-	if (word[0] == '-' && word[1] && strspn(word + 1, "0123456789") == strlen(word + 1)) {
+	len = strcspn(word, "=");
+	if (word[0] == '-' && word[1] && strspn(word + 1, "0123456789") == strlen(word + 1) &&
+	    strspn(word + 1, "0") != strlen(word + 1)) {
 		if (asprintf(&o->error, "unrecognized option '%s': ids are never negative",
 			     word) < 0)
 			o->error = NULL;
@@ -325,8 +373,7 @@ static error_t ks_parse_opt(int key, char *arg, struct argp_state *state)
 		o->args[o->nr_args++] = arg;
 		break;
 	case ARGP_KEY_ERROR:
-		if (state->next > 0 && state->next <= state->argc)
-			ks_bad_word(o, state->argv[state->next - 1]);
+		ks_bad_word(o, ks_refused_word(state->argc, state->argv));
 		break;
 	case ARGP_KEY_END:
 		/* Not for --help, --usage or --version: they run nothing. */
@@ -640,7 +687,8 @@ static int ks_gc_write(const char *path, const char *what)
 	struct statfs sfs;
 	int fd, err = 0;
 
-	fd = open(path, O_WRONLY | O_CLOEXEC);
+	/* Not through a link: in a captured tree it could name any file. */
+	fd = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
 		return errno;
 	if (!fstatfs(fd, &sfs) && sfs.f_type != DEBUGFS_MAGIC && ftruncate(fd, 0))

@@ -167,6 +167,24 @@ setup() {
 	assert_equal "$stderr" "klp-shadow: error: option '-o' needs an argument (see --help)"
 }
 
+@test "the refused word is named, in a group of short options or after options too" {
+	run --separate-stderr ks -xy list
+	assert_equal "$status" 64
+	assert_equal "$stderr" "klp-shadow: error: unrecognized option '-x' (see --help)"
+	run --separate-stderr ks --sysfs-root="$ROOT" -jz list
+	assert_equal "$status" 64
+	assert_equal "$stderr" "klp-shadow: error: unrecognized option '-z' (see --help)"
+	run --separate-stderr ks stat 90 -93
+	assert_equal "$status" 64
+	assert_equal "$stderr" "klp-shadow: error: unrecognized option '-93': ids are never negative (see --help)"
+	run --separate-stderr ks -j -12 list
+	assert_equal "$status" 64
+	assert_output '{"error":"unrecognized option '"'-12'"': ids are never negative (see --help)"}'
+	run --separate-stderr ks stat -0
+	assert_equal "$status" 64
+	assert_equal "$stderr" "klp-shadow: error: unrecognized option '-0' (see --help)"
+}
+
 @test "in JSON mode a refused option keeps its reason, wherever -j is" {
 	run --separate-stderr ks -j --frobnicate list
 	assert_equal "$status" 64

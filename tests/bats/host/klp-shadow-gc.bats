@@ -32,6 +32,16 @@ TYPES=kernel/debug/livepatch/shadow/types
 	[ "$(cat "$ROOT/$GC")" = 1 ]
 }
 
+@test "gc does not write through a knob that is a symbolic link" {
+	echo keep > "$BATS_TEST_TMPDIR/victim"
+	rm "$ROOT/$GC"
+	ln -s "$BATS_TEST_TMPDIR/victim" "$ROOT/$GC"
+	run ks gc 2
+	assert_equal "$status" 1
+	assert_output --partial "Too many levels of symbolic links"
+	[ "$(cat "$BATS_TEST_TMPDIR/victim")" = keep ]
+}
+
 @test "gc, which frees variables, is refused by a prefix: 64, nothing written" {
 	run --separate-stderr ks g 2
 	assert_equal "$status" 64
