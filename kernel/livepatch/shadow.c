@@ -2238,9 +2238,9 @@ long klp_shadow_test_table_count(void)
 }
 
 /*
- * Drop the references @owner holds on @id that a forced transition kept,
- * queueing the collection on @collection. The caller holds
- * klp_shadow_mutex. Return: how many there were.
+ * Drop the references @owner (any holder, if NULL) holds on @id that a
+ * forced transition kept, queueing the collection on @collection.
+ * The caller holds klp_shadow_mutex. Return: how many there were.
  */
 unsigned int klp_shadow_test_drop_kept(unsigned long id, const char *owner,
 				       struct list_head *collection)

@@ -2,8 +2,9 @@
 /*
  * KUnit tests for the shadow variable registry. They reach its internals
  * through shadow.h: what shadow.c makes visible to KUnit, and the test
- * hooks it builds with CONFIG_LIVEPATCH_SHADOW_KUNIT_TEST. Ids 0x4b550000
- * and up belong to these tests.
+ * hooks it builds with CONFIG_LIVEPATCH_SHADOW_KUNIT_TEST. Ids KT_ID to
+ * KT_ID_LAST (0x4b550000 to 0x4b550020) belong to these tests, which run
+ * at boot: kt_exit() drops any reference on them, whoever holds it.
  */
 
 #include <kunit/test.h>
@@ -17,6 +18,11 @@
 
 #define KT_ID		0x4b550000UL
 #define KT_ID_LAST	(KT_ID + 32)
+/*
+ * The test id @n. One that kt_exit() would not clean up is void: a use of
+ * it does not build.
+ */
+#define KT(n)	__builtin_choose_expr((n) <= KT_ID_LAST - KT_ID, KT_ID + (n), (void)0)
 #define KT_OWNER_A	"kunit_a/vmlinux"
 #define KT_OWNER_B	"kunit_b/vmlinux"
 
@@ -51,7 +57,7 @@ static void kt_dtor(void *obj, void *shadow_data)
 static void kt_dtor_context(void *obj, void *shadow_data)
 {
 	kt_dtor(obj, shadow_data);
-	kt_dtor_still_linked += klp_shadow_get(obj, KT_ID + 16) == shadow_data;
+	kt_dtor_still_linked += klp_shadow_get(obj, KT(16)) == shadow_data;
 }
 
 static int kt_register(struct klp_shadow_type *type, const char *owner)
@@ -80,17 +86,37 @@ static void kt_unregister(struct klp_shadow_type *type, const char *owner)
 }
 
 /*
+ * After kt_exit(): free a type, unless a reference on it is still held (a
+ * bug kt_exit() reported): the registry would then point to freed memory.
+ */
+static void kt_type_release(void *data)
+{
+	struct klp_shadow_type *type = data;
+
+	if (READ_ONCE(type->nr_refs)) {
+		pr_err("shadow id %#lx: type leaked, %u references still held\n",
+		       type->id, type->nr_refs);
+		return;
+	}
+	kfree(type);
+}
+
+/*
  * A type that outlives the test function, as the registry may still point
- * to it when an assertion ended the test: KUnit frees it after kt_exit().
+ * to it when an assertion ended the test: it is freed after kt_exit().
  */
 static struct klp_shadow_type *kt_type(struct kunit *test,
 				       const struct klp_shadow_type *init)
 {
 	struct klp_shadow_type *type;
 
-	type = kunit_kmalloc(test, sizeof(*type), GFP_KERNEL);
+	/* kt_exit() cleans up after these ids only. */
+	KUNIT_ASSERT_TRUE_MSG(test, init->id >= KT_ID && init->id <= KT_ID_LAST,
+			      "id %#lx is not one of the tests'", init->id);
+	type = kmemdup(init, sizeof(*type), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, type);
-	*type = *init;
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, kt_type_release,
+							type), 0);
 	return type;
 }
 
@@ -125,18 +151,34 @@ static unsigned int kt_refcount(unsigned long id)
 
 static int kt_init(struct kunit *test)
 {
+	unsigned long id;
+
+	kt_patch.forced = false;
 	kt_dtor_calls = 0;
 	kt_dtor_sum = 0;
 	kt_dtor_irqs_off = 0;
 	kt_dtor_still_linked = 0;
+
+	/* Nothing an earlier case left: kt_exit() could not drop it. */
+	KUNIT_ASSERT_TRUE_MSG(test, list_empty(&kt_refs), "left by an earlier case");
+	KUNIT_ASSERT_TRUE_MSG(test, list_empty(&kt_obj_a.shadow_refs),
+			      "left by an earlier case");
+	KUNIT_ASSERT_TRUE_MSG(test, list_empty(&kt_obj_b.shadow_refs),
+			      "left by an earlier case");
+	for (id = KT_ID; id <= KT_ID_LAST; id++)
+		KUNIT_ASSERT_EQ_MSG(test, kt_live(id), -1L,
+				    "id %#lx: left by an earlier case", id);
 	return 0;
 }
 
 /*
  * A test that failed an assertion ended with what it held: references,
- * on types KUnit frees once this returns, a deferred release, variables.
- * Drop them all, so that no later test meets them; a test that passed
- * must have left nothing.
+ * on types freed once this returns, kept ones too, a deferred release,
+ * variables. Drop them all, so that no later test meets them; a test that
+ * passed must have left nothing. A reference on none of these lists fails
+ * the test (and its type is leaked, not freed). Only a collection on a
+ * case's own list is beyond reach: no case asserts between
+ * klp_shadow_release_object() and klp_shadow_release_defer().
  */
 static void kt_exit(struct kunit *test)
 {
@@ -149,14 +191,17 @@ static void kt_exit(struct kunit *test)
 	left = klp_shadow_test_drop_refs(&kt_refs, &collection);
 	left += klp_shadow_test_drop_refs(&kt_obj_a.shadow_refs, &collection);
 	left += klp_shadow_test_drop_refs(&kt_obj_b.shadow_refs, &collection);
-	left += klp_shadow_test_drop_kept(KT_ID + 19, KT_OWNER_A, &collection);
-	left += klp_shadow_test_drop_kept(KT_ID + 20, KT_OWNER_A, &collection);
+	for (id = KT_ID; id <= KT_ID_LAST; id++)
+		left += klp_shadow_test_drop_kept(id, NULL, &collection);
 	mutex_unlock(&klp_mutex);
 	/* Deferred releases too, with no klp_mutex held. */
 	klp_shadow_collection_end(&collection, true);
 	mutex_unlock(&klp_shadow_mutex);
 
 	for (id = KT_ID; id <= KT_ID_LAST; id++) {
+		KUNIT_EXPECT_EQ_MSG(test, kt_refcount(id), 0U,
+				    "id %#lx: a reference on none of the lists drained",
+				    id);
 		if (kt_live(id) < 0)
 			continue;
 		klp_shadow_free_all(id, NULL);
@@ -168,7 +213,7 @@ static void kt_exit(struct kunit *test)
 
 static void klp_shadow_test_id_api_counts(struct kunit *test)
 {
-	unsigned long id = KT_ID + 1;
+	unsigned long id = KT(1);
 	struct klp_shadow_stat stat;
 	void *data;
 
@@ -198,9 +243,9 @@ static void klp_shadow_test_id_api_counts(struct kunit *test)
 
 static void klp_shadow_test_refcount_and_owners(struct kunit *test)
 {
-	struct klp_shadow_type *a = KT_TYPE(test, .id = KT_ID + 2,
+	struct klp_shadow_type *a = KT_TYPE(test, .id = KT(2),
 					    .name = "kt");
-	struct klp_shadow_type *b = KT_TYPE(test, .id = KT_ID + 2,
+	struct klp_shadow_type *b = KT_TYPE(test, .id = KT(2),
 					    .name = "kt");
 	char *buf = kunit_kzalloc(test, PAGE_SIZE, GFP_KERNEL);
 
@@ -224,11 +269,11 @@ static void klp_shadow_test_refcount_and_owners(struct kunit *test)
 
 static void klp_shadow_test_conflicting_name(struct kunit *test)
 {
-	struct klp_shadow_type *a = KT_TYPE(test, .id = KT_ID + 3,
+	struct klp_shadow_type *a = KT_TYPE(test, .id = KT(3),
 					    .name = "one");
-	struct klp_shadow_type *b = KT_TYPE(test, .id = KT_ID + 3,
+	struct klp_shadow_type *b = KT_TYPE(test, .id = KT(3),
 					    .name = "two");
-	struct klp_shadow_type *c = KT_TYPE(test, .id = KT_ID + 3);
+	struct klp_shadow_type *c = KT_TYPE(test, .id = KT(3));
 
 	KUNIT_ASSERT_EQ(test, kt_register(a, KT_OWNER_A), 0);
 	KUNIT_EXPECT_EQ(test, kt_register(b, KT_OWNER_B), -EINVAL);
@@ -244,7 +289,7 @@ static void klp_shadow_test_conflicting_name(struct kunit *test)
 
 static void klp_shadow_test_double_registration(struct kunit *test)
 {
-	struct klp_shadow_type *a = KT_TYPE(test, .id = KT_ID + 4,
+	struct klp_shadow_type *a = KT_TYPE(test, .id = KT(4),
 					    .name = "dbl");
 
 	KUNIT_ASSERT_EQ(test, kt_register(a, KT_OWNER_A), 0);
@@ -257,7 +302,7 @@ static void klp_shadow_test_double_registration(struct kunit *test)
 
 static void klp_shadow_test_collect_on_last_release(struct kunit *test)
 {
-	struct klp_shadow_type *t = KT_TYPE(test, .id = KT_ID + 5, .name = "gc",
+	struct klp_shadow_type *t = KT_TYPE(test, .id = KT(5), .name = "gc",
 					    .ctor = kt_ctor, .dtor = kt_dtor);
 	unsigned long i, n = 1000, sum = 0;
 
@@ -286,9 +331,9 @@ static void klp_shadow_test_collect_on_last_release(struct kunit *test)
 
 static void klp_shadow_test_collect_only_its_id(struct kunit *test)
 {
-	struct klp_shadow_type *t = KT_TYPE(test, .id = KT_ID + 6,
+	struct klp_shadow_type *t = KT_TYPE(test, .id = KT(6),
 					    .name = "mine", .dtor = kt_dtor);
-	unsigned long other = KT_ID + 7;
+	unsigned long other = KT(7);
 
 	KUNIT_ASSERT_EQ(test, kt_register(t, KT_OWNER_A), 0);
 	KUNIT_ASSERT_NOT_NULL(test, klp_shadow_type_alloc(t, kt_parent(1), 8,
@@ -305,7 +350,7 @@ static void klp_shadow_test_collect_only_its_id(struct kunit *test)
 /* A collection gives the type's dtor only variables made through a type. */
 static void klp_shadow_test_mixed_user(struct kunit *test)
 {
-	struct klp_shadow_type *t = KT_TYPE(test, .id = KT_ID + 8,
+	struct klp_shadow_type *t = KT_TYPE(test, .id = KT(8),
 					    .name = "mixed", .ctor = kt_ctor,
 					    .dtor = kt_dtor);
 	void *untyped;
@@ -334,7 +379,7 @@ static void klp_shadow_test_mixed_user(struct kunit *test)
 
 static void klp_shadow_test_typed_access_needs_reference(struct kunit *test)
 {
-	struct klp_shadow_type *t = KT_TYPE(test, .id = KT_ID + 9,
+	struct klp_shadow_type *t = KT_TYPE(test, .id = KT(9),
 					    .name = "noref");
 
 	KUNIT_EXPECT_NULL(test, klp_shadow_type_alloc(t, kt_parent(1), 8,
@@ -352,7 +397,7 @@ static void klp_shadow_test_typed_access_needs_reference(struct kunit *test)
  */
 static void klp_shadow_test_unregister_unknown_owner(struct kunit *test)
 {
-	struct klp_shadow_type *t = KT_TYPE(test, .id = KT_ID + 10,
+	struct klp_shadow_type *t = KT_TYPE(test, .id = KT(10),
 					    .name = "own", .dtor = kt_dtor);
 	char *buf;
 
@@ -379,7 +424,7 @@ static void klp_shadow_test_unregister_unknown_owner(struct kunit *test)
 
 static void klp_shadow_test_stat_and_owners(struct kunit *test)
 {
-	struct klp_shadow_type *t = KT_TYPE(test, .id = KT_ID + 11,
+	struct klp_shadow_type *t = KT_TYPE(test, .id = KT(11),
 					    .name = "stat");
 	struct klp_shadow_stat st;
 	char *buf;
@@ -435,7 +480,7 @@ static void kt_long_owner(char *buf, unsigned int i)
 /* Holders are bounded so that "owners" always shows every one. */
 static void klp_shadow_test_owners_bounded(struct kunit *test)
 {
-	struct klp_shadow_type *t = KT_TYPE(test, .id = KT_ID + 12,
+	struct klp_shadow_type *t = KT_TYPE(test, .id = KT(12),
 					    .name = "many");
 	unsigned int i, n = KLP_SHADOW_MAX_OWNERS, lines = 0;
 	char owner[KLP_SHADOW_OWNER_LEN];
@@ -468,7 +513,7 @@ static void klp_shadow_test_owners_bounded(struct kunit *test)
 static void klp_shadow_test_name_rules(struct kunit *test)
 {
 	char longest[KLP_SHADOW_NAME_MAX + 2];
-	struct klp_shadow_type *t = KT_TYPE(test, .id = KT_ID + 17,
+	struct klp_shadow_type *t = KT_TYPE(test, .id = KT(17),
 					    .name = "two\nlines");
 
 	KUNIT_EXPECT_TRUE(test, klp_shadow_name_valid("counter"));
@@ -495,7 +540,7 @@ static void klp_shadow_test_name_rules(struct kunit *test)
 /* An explicit free runs the dtor unlinked, in the caller's context. */
 static void klp_shadow_test_free_dtor_context(struct kunit *test)
 {
-	unsigned long id = KT_ID + 16;
+	unsigned long id = KT(16);
 
 	KUNIT_ASSERT_NOT_NULL(test, klp_shadow_alloc(kt_parent(1), id, sizeof(long),
 						     GFP_KERNEL, kt_ctor, (void *)1));
@@ -524,16 +569,16 @@ static int kt_ctor_fails(void *obj, void *shadow_data, void *ctor_data)
 /* A ctor that fails adds nothing: no variable, no record, no dtor. */
 static void klp_shadow_test_ctor_failure_adds_nothing(struct kunit *test)
 {
-	struct klp_shadow_type *t = KT_TYPE(test, .id = KT_ID + 18,
+	struct klp_shadow_type *t = KT_TYPE(test, .id = KT(18),
 					    .name = "fails",
 					    .ctor = kt_ctor_fails,
 					    .dtor = kt_dtor);
 	unsigned long nelems = klp_shadow_test_nelems();
 
 	kt_ctor_fails_calls = 0;
-	KUNIT_EXPECT_NULL(test, klp_shadow_alloc(kt_parent(1), KT_ID + 21, 8,
+	KUNIT_EXPECT_NULL(test, klp_shadow_alloc(kt_parent(1), KT(21), 8,
 						 GFP_KERNEL, kt_ctor_fails, NULL));
-	KUNIT_EXPECT_EQ(test, kt_live(KT_ID + 21), -1L);
+	KUNIT_EXPECT_EQ(test, kt_live(KT(21)), -1L);
 
 	KUNIT_ASSERT_EQ(test, kt_register(t, KT_OWNER_A), 0);
 	KUNIT_EXPECT_NULL(test, klp_shadow_type_alloc(t, kt_parent(1), 8,
@@ -582,7 +627,7 @@ static void klp_shadow_test_table_policy(struct kunit *test)
  */
 static void klp_shadow_test_table_resizes(struct kunit *test)
 {
-	unsigned long id = KT_ID + 30, i, lost = 0, n = klp_shadow_test_nelems();
+	unsigned long id = KT(30), i, lost = 0, n = klp_shadow_test_nelems();
 	unsigned int shift = klp_shadow_test_table_shift();
 
 	KUNIT_ASSERT_EQ(test, shift, klp_shadow_wanted_shift(n, shift));
@@ -660,7 +705,7 @@ static void kt_free_all_action(void *id)
  */
 static void klp_shadow_test_table_direct_path_back(struct kunit *test)
 {
-	unsigned long id = KT_ID + 31, next = 0;
+	unsigned long id = KT(31), next = 0;
 	unsigned long base = klp_shadow_test_nelems();
 	/* The population that the smallest table holds at most. */
 	unsigned long small = 1UL << (KLP_SHADOW_MIN_SHIFT - 1);
@@ -691,7 +736,7 @@ static void klp_shadow_test_table_direct_path_back(struct kunit *test)
 static void klp_shadow_test_table_typed_get(struct kunit *test)
 {
 	unsigned long next = 0, small = 1UL << (KLP_SHADOW_MIN_SHIFT - 1);
-	struct klp_shadow_type *t = KT_TYPE(test, .id = KT_ID + 32,
+	struct klp_shadow_type *t = KT_TYPE(test, .id = KT(32),
 					    .name = "resized", .ctor = kt_ctor);
 	unsigned long *data;
 
@@ -733,10 +778,10 @@ static void klp_shadow_test_table_typed_get(struct kunit *test)
  */
 static void kt_release(struct kunit *test, bool forced)
 {
-	struct klp_shadow_type *t = KT_TYPE(test, .id = KT_ID + 19,
+	struct klp_shadow_type *t = KT_TYPE(test, .id = KT(19),
 					    .name = "release", .ctor = kt_ctor,
 					    .dtor = kt_dtor);
-	struct klp_shadow_type *u = KT_TYPE(test, .id = KT_ID + 20,
+	struct klp_shadow_type *u = KT_TYPE(test, .id = KT(20),
 					    .name = "release2",
 					    .dtor = kt_dtor);
 	LIST_HEAD(collection);
@@ -778,8 +823,10 @@ static void kt_release(struct kunit *test, bool forced)
 	KUNIT_EXPECT_NOT_NULL(test, klp_shadow_type_get(t, kt_parent(1)));
 
 	mutex_lock(&klp_shadow_mutex);
-	klp_shadow_test_drop_kept(t->id, KT_OWNER_A, &collection);
-	klp_shadow_test_drop_kept(u->id, KT_OWNER_A, &collection);
+	KUNIT_EXPECT_EQ(test, klp_shadow_test_drop_kept(t->id, KT_OWNER_A,
+							&collection), 1U);
+	KUNIT_EXPECT_EQ(test, klp_shadow_test_drop_kept(u->id, KT_OWNER_A,
+							&collection), 1U);
 	klp_shadow_collection_end(&collection, true);
 	mutex_unlock(&klp_shadow_mutex);
 	KUNIT_EXPECT_EQ(test, kt_dtor_calls, 2);
@@ -792,17 +839,16 @@ static void kt_release(struct kunit *test, bool forced)
  */
 static void klp_shadow_test_release_event_one_grace_period(struct kunit *test)
 {
-	struct klp_shadow_type *t = KT_TYPE(test, .id = KT_ID + 22,
+	struct klp_shadow_type *t = KT_TYPE(test, .id = KT(22),
 					    .name = "gp1", .dtor = kt_dtor);
-	struct klp_shadow_type *u = KT_TYPE(test, .id = KT_ID + 23,
+	struct klp_shadow_type *u = KT_TYPE(test, .id = KT(23),
 					    .name = "gp2", .dtor = kt_dtor);
-	struct klp_shadow_type *v = KT_TYPE(test, .id = KT_ID + 24,
+	struct klp_shadow_type *v = KT_TYPE(test, .id = KT(24),
 					    .name = "gp3", .dtor = kt_dtor);
 	LIST_HEAD(collection);
 	int ret[4];
 	unsigned int before;
 
-	kt_patch.forced = false;
 	mutex_lock(&klp_mutex);
 	mutex_lock(&klp_shadow_mutex);
 	ret[0] = klp_shadow_ref(&kt_obj_a.shadow_refs, t, KT_OWNER_A, false);
@@ -844,15 +890,14 @@ static void klp_shadow_test_release_event_one_grace_period(struct kunit *test)
  */
 static void klp_shadow_test_deferred_release(struct kunit *test)
 {
-	struct klp_shadow_type *t = KT_TYPE(test, .id = KT_ID + 25,
+	struct klp_shadow_type *t = KT_TYPE(test, .id = KT(25),
 					    .name = "defer1", .dtor = kt_dtor);
-	struct klp_shadow_type *u = KT_TYPE(test, .id = KT_ID + 26,
+	struct klp_shadow_type *u = KT_TYPE(test, .id = KT(26),
 					    .name = "defer2", .dtor = kt_dtor);
 	LIST_HEAD(collection);
 	int ret[2];
 	unsigned int before;
 
-	kt_patch.forced = false;
 	mutex_lock(&klp_mutex);
 	mutex_lock(&klp_shadow_mutex);
 	ret[0] = klp_shadow_ref(&kt_obj_a.shadow_refs, t, KT_OWNER_A, false);
@@ -898,16 +943,15 @@ static void klp_shadow_test_deferred_release(struct kunit *test)
  */
 static void klp_shadow_test_reference_ends_deferred(struct kunit *test)
 {
-	struct klp_shadow_type *t = KT_TYPE(test, .id = KT_ID + 27,
+	struct klp_shadow_type *t = KT_TYPE(test, .id = KT(27),
 					    .name = "defer3", .ctor = kt_ctor,
 					    .dtor = kt_dtor);
-	struct klp_shadow_type *w = KT_TYPE(test, .id = KT_ID + 27,
+	struct klp_shadow_type *w = KT_TYPE(test, .id = KT(27),
 					    .name = "other3", .ctor = kt_ctor);
 	LIST_HEAD(collection);
 	int ret[2];
 	unsigned int before;
 
-	kt_patch.forced = false;
 	mutex_lock(&klp_mutex);
 	mutex_lock(&klp_shadow_mutex);
 	ret[0] = klp_shadow_ref(&kt_obj_a.shadow_refs, t, KT_OWNER_A, false);
@@ -956,7 +1000,7 @@ static void klp_shadow_test_forced_release_keeps(struct kunit *test)
 #ifdef CONFIG_LIVEPATCH_SHADOW_DEBUG
 static void klp_shadow_test_gc_id(struct kunit *test)
 {
-	struct klp_shadow_type *t = KT_TYPE(test, .id = KT_ID + 13,
+	struct klp_shadow_type *t = KT_TYPE(test, .id = KT(13),
 					    .name = "gc_id", .ctor = kt_ctor,
 					    .dtor = kt_dtor);
 	unsigned long i;
@@ -984,9 +1028,9 @@ static void klp_shadow_test_gc_id(struct kunit *test)
 
 static void klp_shadow_test_gc_orphans(struct kunit *test)
 {
-	struct klp_shadow_type *t = KT_TYPE(test, .id = KT_ID + 14,
+	struct klp_shadow_type *t = KT_TYPE(test, .id = KT(14),
 					    .name = "held", .dtor = kt_dtor);
-	unsigned long orphan = KT_ID + 15;
+	unsigned long orphan = KT(15);
 
 	KUNIT_ASSERT_EQ(test, kt_register(t, KT_OWNER_A), 0);
 	KUNIT_ASSERT_NOT_NULL(test, klp_shadow_type_alloc(t, kt_parent(1), 8,
