@@ -319,6 +319,7 @@ static void ks_bad_word(struct ks_opts *o, const char *word)
 static error_t ks_parse_opt(int key, char *arg, struct argp_state *state)
 {
 	struct ks_opts *o = state->input;
+	const char *word;
 	char *end;
 
 	switch (key) {
@@ -359,8 +360,19 @@ static error_t ks_parse_opt(int key, char *arg, struct argp_state *state)
 			return ks_usage(state, "--sysfs-root: empty directory name");
 		o->ctx.root = arg;
 		break;
-	case 'h':
 	case '?':
+		/*
+		 * getopt's error too, when the refused byte reads as -1
+		 * (0xff): argp then takes it for this option.
+		 */
+		word = ks_refused_word(state->argc, state->argv);
+		if (word) {
+			ks_bad_word(o, word);
+			return KS_ARGP_FAILED;
+		}
+		o->action = KS_HELP;
+		break;
+	case 'h':
 		o->action = KS_HELP;
 		break;
 	case KS_OPT_USAGE:

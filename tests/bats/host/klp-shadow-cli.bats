@@ -183,6 +183,13 @@ setup() {
 	run --separate-stderr ks stat -0
 	assert_equal "$status" 64
 	assert_equal "$stderr" "klp-shadow: error: unrecognized option '-0' (see --help)"
+	# Byte 0xff reads as -1: argp took it for -?, and printed the help.
+	run --separate-stderr ks $'-\xff' list
+	assert_equal "$status" 64
+	assert_equal "$stderr" "klp-shadow: error: unrecognized option '-\\xff' (see --help)"
+	run ks -?
+	assert_success
+	assert_line --index 0 --partial "Usage: klp-shadow"
 }
 
 @test "in JSON mode a refused option keeps its reason, wherever -j is" {
