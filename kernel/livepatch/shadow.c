@@ -11,12 +11,13 @@
  * DOC: Shadow variables and their lifetime
  *
  * A shadow variable is data attached to a parent object, found by the pair
- * <obj, id>. Variables live in a hash table keyed by the parent, resized
+ * <obj, id>, which the table keeps as <obj, ~id> (see klp_shadow_lookup()).
+ * Variables live in a hash table keyed by the parent, resized
  * as they come and go, so that a lookup walks chains of the same length at
  * any population. Readers use RCU; the caller provides any mutual
  * exclusion the shadow data itself needs.
  *
- * A variable is live once klp_shadow_*alloc() added it: klp_shadow_get()
+ * A variable is live once klp_shadow_*alloc() added it: klp_shadow_lookup()
  * may return it at once, so its data must be ready by then (the
  * constructor runs before it is added). Memory is never allocated under
  * the spinlock, but with the caller's GFP flags.
@@ -90,7 +91,7 @@ DEFINE_MUTEX(klp_shadow_mutex);
  * @next:	the next variable in the same bucket, one link per table: the
  *		table in use chains through one, a resize through the other
  * @obj:	pointer to the parent object
- * @id:		data identifier
+ * @key:	~id, the key a lookup compares (see klp_shadow_lookup())
  * @id_node:	node in the list of its id's variables, or of a collection
  * @rcu_head:	RCU is used to safely free this structure, once unlinked
  * @size:	size of @data
@@ -99,7 +100,7 @@ DEFINE_MUTEX(klp_shadow_mutex);
 struct klp_shadow {
 	struct klp_shadow __rcu *next[2];
 	void *obj;
-	unsigned long id;
+	unsigned long key;
 	union {
 		struct list_head id_node;
 		struct rcu_head rcu_head;
@@ -259,41 +260,44 @@ static unsigned long klp_shadow_desc_of(struct klp_shadow_table *tbl)
 }
 
 /*
- * The data of <@obj, @id>, or NULL: a walk of the chain from bucket @head
- * through @link, under rcu_read_lock(). It returns the data, not the
- * variable, from within the walk: a hit then costs no test of the
- * variable's address once found.
+ * The data of the variable of @obj with @key, or NULL: a walk of the chain
+ * from bucket @head through @link, under rcu_read_lock(). It returns the
+ * data, not the variable, from within the walk: a hit then costs no test
+ * of the variable's address once found.
  */
 static __always_inline void *klp_shadow_walk(struct klp_shadow __rcu **head,
 					     unsigned int link, void *obj,
-					     unsigned long id)
+					     unsigned long key)
 {
 	struct klp_shadow *shadow;
 
 	for (shadow = rcu_dereference(*head); shadow;
 	     shadow = rcu_dereference(shadow->next[link])) {
-		if (shadow->obj == obj && shadow->id == id)
+		if (shadow->obj == obj && shadow->key == key)
 			return shadow->data;
 	}
 	return NULL;
 }
 
 /*
- * klp_shadow_get() in the static smallest table, while
+ * klp_shadow_lookup() in the static smallest table, while
  * klp_shadow_table0_direct says it is the one in use.
  */
-static __always_inline void *klp_shadow_get_direct(void *obj, unsigned long id)
+static __always_inline void *klp_shadow_get_direct(void *obj,
+						   unsigned long key)
 {
 	u32 bkt = klp_shadow_hash(obj, KLP_SHADOW_MIN_SHIFT);
 
-	return klp_shadow_walk(&klp_shadow_buckets0[bkt], 0, obj, id);
+	return klp_shadow_walk(&klp_shadow_buckets0[bkt], 0, obj, key);
 }
 
 /*
- * klp_shadow_get() in the table klp_shadow_desc describes, whichever it is,
- * under the caller's rcu_read_lock().
+ * klp_shadow_lookup() in the table klp_shadow_desc describes, whichever it
+ * is, under the caller's rcu_read_lock(). Out of line: inlined beside
+ * klp_shadow_get_direct(), the registers the descriptor needs cost that
+ * path a move.
  */
-static __always_inline void *__klp_shadow_get_desc(void *obj, unsigned long id)
+static noinline void *klp_shadow_get_desc(void *obj, unsigned long key)
 {
 	struct klp_shadow __rcu **buckets;
 	unsigned long desc, bkt;
@@ -304,17 +308,7 @@ static __always_inline void *__klp_shadow_get_desc(void *obj, unsigned long id)
 		  (desc & ~(KLP_SHADOW_DESC_ALIGN - 1UL));
 	bkt = klp_shadow_hash_rshift(obj, desc & KLP_SHADOW_DESC_RSHIFT_MASK);
 	return klp_shadow_walk(&buckets[bkt], !!(desc & KLP_SHADOW_DESC_LINK),
-			       obj, id);
-}
-
-/*
- * Out of line, for klp_shadow_get(): inlined beside
- * klp_shadow_get_direct(), the registers the descriptor needs cost that
- * path a move.
- */
-static noinline void *klp_shadow_get_desc(void *obj, unsigned long id)
-{
-	return __klp_shadow_get_desc(obj, id);
+			       obj, key);
 }
 
 /* Link @shadow into the future table: no reader sees it before it is published. */
@@ -418,7 +412,7 @@ static __always_inline bool klp_shadow_direct_locked(void)
  * instructions klp_shadow_free() runs besides the lock and kfree_rcu().
  */
 static __always_inline struct klp_shadow *
-klp_shadow_find_prev(void *obj, unsigned long id, u32 *bkt,
+klp_shadow_find_prev(void *obj, unsigned long key, u32 *bkt,
 		     struct klp_shadow __rcu ***pprev)
 {
 	struct klp_shadow_table *tbl;
@@ -436,7 +430,7 @@ klp_shadow_find_prev(void *obj, unsigned long id, u32 *bkt,
 		link = tbl->link;
 	}
 	while ((pos = klp_shadow_deref(**pprev))) {
-		if (pos->obj == obj && pos->id == id)
+		if (pos->obj == obj && pos->key == key)
 			break;
 		*pprev = &pos->next[link];
 	}
@@ -502,7 +496,7 @@ static bool klp_shadow_table_del(struct klp_shadow *shadow)
 	struct klp_shadow __rcu **pprev;
 	u32 bkt;
 
-	if (WARN_ON_ONCE(klp_shadow_find_prev(shadow->obj, shadow->id, &bkt,
+	if (WARN_ON_ONCE(klp_shadow_find_prev(shadow->obj, shadow->key, &bkt,
 					      &pprev) != shadow))
 		return false;
 	klp_shadow_table_del_at(shadow, bkt, pprev);
@@ -768,32 +762,39 @@ static bool klp_shadow_unlink(struct klp_shadow *shadow,
 }
 
 /**
- * klp_shadow_get() - retrieve a shadow variable data pointer
+ * klp_shadow_lookup() - retrieve a shadow variable data pointer by its key
  * @obj:	pointer to parent object
- * @id:		data identifier
+ * @key:	the variable's key: ~id
+ *
+ * The lookup of klp_shadow_get() and klp_shadow_type_get(), which compute
+ * @key inline: the table keeps a variable by ~id so that the key of a type
+ * without a reference, 0 as in a type just defined, is that of no variable
+ * (the id KLP_SHADOW_ID_RESERVED is refused), and a typed get costs an id
+ * get's instructions.
  *
  * Context: Any context.
- * Return: the shadow variable data element, NULL on failure.
+ * Return: the shadow variable data element, NULL if there is none.
  */
-void *klp_shadow_get(void *obj, unsigned long id)
+void *klp_shadow_lookup(void *obj, unsigned long key)
 {
 	void *data;
 
 	/*
-	 * The key's test and the walk in one read-side section: the worker
-	 * reuses the static table's link, or clears its buckets, only a grace
-	 * period after it turned the key off and published another table.
+	 * The static key's test and the walk in one read-side section: the
+	 * worker reuses the static table's link, or clears its buckets, only a
+	 * grace period after it turned the static key off and published
+	 * another table.
 	 */
 	rcu_read_lock();
 	if (static_branch_likely(&klp_shadow_table0_direct))
-		data = klp_shadow_get_direct(obj, id);
+		data = klp_shadow_get_direct(obj, key);
 	else
-		data = klp_shadow_get_desc(obj, id);
+		data = klp_shadow_get_desc(obj, key);
 	rcu_read_unlock();
 
 	return data;
 }
-EXPORT_SYMBOL_GPL(klp_shadow_get);
+EXPORT_SYMBOL_GPL(klp_shadow_lookup);
 
 /*
  * Get <@obj, @id>, or allocate it. With @type (the typed API), the
@@ -805,7 +806,9 @@ EXPORT_SYMBOL_GPL(klp_shadow_get);
  * Only get_or_alloc looks for an existing variable before allocating: for
  * alloc, one is a caller's bug, found under the lock all the same. The
  * record of @id is looked up once, under the lock; the first variable of
- * an id allocates it outside the lock and tries again.
+ * an id allocates it outside the lock and tries again. The id-based API
+ * refuses KLP_SHADOW_ID_RESERVED, whose key is that of a type without a
+ * reference; a type never has it.
  *
  * Always inlined into each of the four accessors, so that @type and
  * @warn_on_exist are constants there: a call with eight arguments, two of
@@ -825,6 +828,10 @@ __klp_shadow_get_or_alloc(void *obj, unsigned long id, size_t size,
 	u32 bkt;
 	int err = 0;
 
+	if (!type && unlikely(id == KLP_SHADOW_ID_RESERVED)) {
+		pr_err("shadow id %lu is reserved\n", id);
+		return NULL;
+	}
 	if (!warn_on_exist) {
 		void *data = klp_shadow_get(obj, id);
 
@@ -837,12 +844,12 @@ __klp_shadow_get_or_alloc(void *obj, unsigned long id, size_t size,
 	if (!new_shadow)
 		return NULL;
 	new_shadow->obj = obj;
-	new_shadow->id = id;
+	new_shadow->key = ~id;
 	new_shadow->size = size;
 
 retry:
 	spin_lock_irqsave(&klp_shadow_lock, flags);
-	shadow = klp_shadow_find_prev(obj, id, &bkt, &pprev);
+	shadow = klp_shadow_find_prev(obj, ~id, &bkt, &pprev);
 	if (unlikely(shadow)) {
 		spin_unlock_irqrestore(&klp_shadow_lock, flags);
 		kfree(new_rec);
@@ -988,7 +995,7 @@ void klp_shadow_free(void *obj, unsigned long id, klp_shadow_dtor_t dtor)
 
 	spin_lock_irqsave(&klp_shadow_lock, flags);
 	/* One walk of the chain finds the variable and unlinks it. */
-	shadow = klp_shadow_find_prev(obj, id, &bkt, &pprev);
+	shadow = klp_shadow_find_prev(obj, ~id, &bkt, &pprev);
 	if (shadow) {
 		rec = klp_shadow_id_find(id);
 		if (!WARN_ON_ONCE(!rec)) {
@@ -1189,6 +1196,22 @@ VISIBLE_IF_KUNIT bool klp_shadow_name_valid(const char *name)
 	return true;
 }
 
+/* A type needs a valid name, and an id that variables may have. */
+static int klp_shadow_type_valid(struct klp_shadow_type *type,
+				 const char *owner)
+{
+	if (!klp_shadow_name_valid(type->name)) {
+		pr_err("shadow id %lu of %s: invalid name\n", type->id, owner);
+		return -EINVAL;
+	}
+	if (type->id == KLP_SHADOW_ID_RESERVED) {
+		pr_err("shadow id %lu of %s: the id is reserved\n", type->id,
+		       owner);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 /* May @owner take a reference on @rec through @type? */
 static int klp_shadow_check(struct klp_shadow_id *rec,
 			    struct klp_shadow_type *type, const char *owner)
@@ -1281,10 +1304,9 @@ VISIBLE_IF_KUNIT int klp_shadow_ref(struct list_head *refs,
 	lockdep_assert_held(&klp_mutex);
 	lockdep_assert_held(&klp_shadow_mutex);
 
-	if (!klp_shadow_name_valid(type->name)) {
-		pr_err("shadow id %lu of %s: invalid name\n", type->id, owner);
-		return -EINVAL;
-	}
+	ret = klp_shadow_type_valid(type, owner);
+	if (ret)
+		return ret;
 
 	/*
 	 * A deferred release event may still hold variables of this id for
@@ -1322,6 +1344,9 @@ VISIBLE_IF_KUNIT int klp_shadow_ref(struct list_head *refs,
 		list_add_tail(&own->ref_node, refs);
 		own = NULL;
 		WRITE_ONCE(rec->refcount, rec->refcount + 1);
+		/* klp_shadow_type_get() finds the variables from here on. */
+		if (!type->nr_refs)
+			WRITE_ONCE(type->key, ~type->id);
 		WRITE_ONCE(type->nr_refs, type->nr_refs + 1);
 		pr_debug("shadow id %lu ('%s'): referenced by %s, refcount %u\n",
 			 type->id, type->name, owner, rec->refcount);
@@ -1407,6 +1432,9 @@ VISIBLE_IF_KUNIT void klp_shadow_unref(struct klp_shadow_owner *own,
 	list_del(&own->ref_node);
 	rec->nr_owners--;
 	WRITE_ONCE(type->nr_refs, type->nr_refs - 1);
+	/* ... and no longer, whether or not they are collected. */
+	if (!type->nr_refs)
+		WRITE_ONCE(type->key, 0);
 	WRITE_ONCE(rec->refcount, rec->refcount - 1);
 	pr_debug("shadow id %lu ('%s'): released by %s, refcount %u\n",
 		 type->id, type->name, own->name, rec->refcount);
@@ -1510,11 +1538,7 @@ static int klp_shadow_check_type(struct klp_patch *patch,
 		       type->id, owner);
 		return -EINVAL;
 	}
-	if (!klp_shadow_name_valid(type->name)) {
-		pr_err("shadow id %lu of %s: invalid name\n", type->id, owner);
-		return -EINVAL;
-	}
-	return 0;
+	return klp_shadow_type_valid(type, owner);
 }
 
 /**
@@ -1661,10 +1685,12 @@ void klp_shadow_unregister(struct klp_object *obj, struct klp_shadow_type *type)
 EXPORT_SYMBOL_GPL(klp_shadow_unregister);
 
 /*
- * Typed access without a reference: warn once per type, and return NULL.
- * Out of line, to keep the warning out of the typed accessors' fast path.
+ * A typed allocation or free without a reference: warn once per type. Out
+ * of line, to keep the warning out of the typed accessors' fast path. (A
+ * typed get without one finds nothing, see klp_shadow_type_get(), and
+ * does not warn: it costs an id get's instructions, no more.)
  */
-static noinline void *klp_shadow_type_unusable(struct klp_shadow_type *type)
+static noinline void klp_shadow_type_unusable(struct klp_shadow_type *type)
 {
 	unsigned long flags;
 
@@ -1677,7 +1703,6 @@ static noinline void *klp_shadow_type_unusable(struct klp_shadow_type *type)
 		printk_deferred_exit();
 		local_irq_restore(flags);
 	}
-	return NULL;
 }
 
 /* Typed access needs a reference: without one, warn once and refuse. */
@@ -1688,45 +1713,6 @@ static bool klp_shadow_type_usable(struct klp_shadow_type *type)
 	klp_shadow_type_unusable(type);
 	return false;
 }
-
-/*
- * Out of line as klp_shadow_get_desc(), for klp_shadow_type_get(): a call
- * of klp_shadow_get_desc(obj, type->id) there had the compiler move both
- * arguments on its direct path too.
- */
-static noinline void *klp_shadow_type_get_desc(struct klp_shadow_type *type,
-					       void *obj)
-{
-	return __klp_shadow_get_desc(obj, type->id);
-}
-
-/**
- * klp_shadow_type_get() - retrieve the data of a typed shadow variable
- * @type:	the variable's type, with a reference held
- * @obj:	pointer to parent object
- *
- * Context: Any context.
- * Return: the shadow variable data element, NULL if there is none or no
- * reference is held on @type.
- */
-void *klp_shadow_type_get(struct klp_shadow_type *type, void *obj)
-{
-	void *data;
-
-	if (unlikely(!READ_ONCE(type->nr_refs)))
-		return klp_shadow_type_unusable(type);
-
-	/* As in klp_shadow_get(). */
-	rcu_read_lock();
-	if (static_branch_likely(&klp_shadow_table0_direct))
-		data = klp_shadow_get_direct(obj, type->id);
-	else
-		data = klp_shadow_type_get_desc(type, obj);
-	rcu_read_unlock();
-
-	return data;
-}
-EXPORT_SYMBOL_GPL(klp_shadow_type_get);
 
 /**
  * klp_shadow_type_alloc() - allocate and add a new typed shadow variable
@@ -2058,14 +2044,15 @@ static LIST_HEAD(klp_shadow_debug_refs);
  */
 int klp_shadow_debug_register(struct klp_shadow_type *type, const char *owner)
 {
-	int ret = -EINVAL;
+	int ret;
 
 	if (!type || !owner || !*owner || strlen(owner) >= KLP_SHADOW_OWNER_LEN)
 		return -EINVAL;
 
 	mutex_lock(&klp_mutex);
 	mutex_lock(&klp_shadow_mutex);
-	if (klp_shadow_name_valid(type->name))
+	ret = klp_shadow_type_valid(type, owner);
+	if (!ret)
 		ret = klp_shadow_check_lists(type, owner);
 	if (!ret)
 		ret = klp_shadow_ref(&klp_shadow_debug_refs, type, owner, true);
@@ -2227,7 +2214,7 @@ long klp_shadow_test_table_count(void)
 		shadow = klp_shadow_deref(tbl->buckets[bkt]);
 		for (; shadow && n >= 0; shadow = klp_shadow_deref(shadow->next[tbl->link])) {
 			if (klp_shadow_hash(shadow->obj, tbl->shift) != bkt ||
-			    klp_shadow_get(shadow->obj, shadow->id) != shadow->data)
+			    klp_shadow_lookup(shadow->obj, shadow->key) != shadow->data)
 				n = -1;
 			else
 				n++;

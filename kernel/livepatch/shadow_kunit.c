@@ -256,6 +256,9 @@ static void klp_shadow_test_refcount_and_owners(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, kt_refcount(a->id), 2U);
 	KUNIT_EXPECT_EQ(test, a->nr_refs, 1U);
 	KUNIT_EXPECT_EQ(test, b->nr_refs, 1U);
+	/* What a typed get looks up while a reference is held: ~id. */
+	KUNIT_EXPECT_EQ(test, a->key, ~a->id);
+	KUNIT_EXPECT_EQ(test, b->key, ~b->id);
 
 	/* Sorted by name, whatever the order they came in. */
 	KUNIT_EXPECT_GT(test, klp_shadow_id_owners(a->id, buf), 0);
@@ -263,7 +266,10 @@ static void klp_shadow_test_refcount_and_owners(struct kunit *test)
 
 	kt_unregister(b, KT_OWNER_B);
 	KUNIT_EXPECT_EQ(test, kt_refcount(a->id), 1U);
+	KUNIT_EXPECT_EQ(test, b->key, 0UL);
+	KUNIT_EXPECT_EQ(test, a->key, ~a->id);
 	kt_unregister(a, KT_OWNER_A);
+	KUNIT_EXPECT_EQ(test, a->key, 0UL);
 	KUNIT_EXPECT_EQ(test, kt_live(a->id), -1);
 }
 
@@ -377,18 +383,59 @@ static void klp_shadow_test_mixed_user(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, kt_live(t->id), -1L);
 }
 
+/*
+ * A type never referenced, zeroed as a patch defines it, finds nothing
+ * even where a variable of its id lives, and allocates nothing. Only the
+ * allocation warns: a get costs no check.
+ */
 static void klp_shadow_test_typed_access_needs_reference(struct kunit *test)
 {
 	struct klp_shadow_type *t = KT_TYPE(test, .id = KT(9),
 					    .name = "noref");
 
-	KUNIT_EXPECT_NULL(test, klp_shadow_type_alloc(t, kt_parent(1), 8,
+	KUNIT_ASSERT_NOT_NULL(test, klp_shadow_alloc(kt_parent(1), t->id, 8,
+						     GFP_KERNEL, NULL, NULL));
+	KUNIT_EXPECT_NULL(test, klp_shadow_type_get(t, kt_parent(1)));
+	KUNIT_EXPECT_FALSE(test, t->warned);
+	KUNIT_EXPECT_NULL(test, klp_shadow_type_alloc(t, kt_parent(2), 8,
 						      GFP_KERNEL, NULL));
 	KUNIT_EXPECT_TRUE(test, t->warned);
-	KUNIT_EXPECT_NULL(test, klp_shadow_type_get_or_alloc(t, kt_parent(1), 8,
+	KUNIT_EXPECT_NULL(test, klp_shadow_type_get_or_alloc(t, kt_parent(2), 8,
 							     GFP_KERNEL, NULL));
-	KUNIT_EXPECT_NULL(test, klp_shadow_type_get(t, kt_parent(1)));
-	KUNIT_EXPECT_EQ(test, kt_live(t->id), -1);
+	KUNIT_EXPECT_EQ(test, kt_live(t->id), 1L);
+
+	klp_shadow_free(kt_parent(1), t->id, NULL);
+	KUNIT_EXPECT_EQ(test, kt_live(t->id), -1L);
+}
+
+/*
+ * The id whose key is a type's without a reference: no variable may have
+ * it, nor any type. Static: were it referenced all the same, kt_exit()
+ * would not drop it (not a test id), and the registry would keep it.
+ */
+static struct klp_shadow_type kt_reserved = {
+	.id = KLP_SHADOW_ID_RESERVED,
+	.name = "reserved",
+};
+
+static void klp_shadow_test_reserved_id(struct kunit *test)
+{
+	KUNIT_EXPECT_EQ(test, ~KLP_SHADOW_ID_RESERVED, 0UL);
+	KUNIT_EXPECT_NULL(test, klp_shadow_alloc(kt_parent(1),
+						 KLP_SHADOW_ID_RESERVED, 8,
+						 GFP_KERNEL, NULL, NULL));
+	KUNIT_EXPECT_NULL(test, klp_shadow_get_or_alloc(kt_parent(1),
+							KLP_SHADOW_ID_RESERVED,
+							8, GFP_KERNEL, NULL,
+							NULL));
+	KUNIT_EXPECT_NULL(test, klp_shadow_get(kt_parent(1),
+					       KLP_SHADOW_ID_RESERVED));
+	KUNIT_EXPECT_EQ(test, kt_live(KLP_SHADOW_ID_RESERVED), -1L);
+
+	KUNIT_EXPECT_EQ(test, kt_register(&kt_reserved, KT_OWNER_A), -EINVAL);
+	KUNIT_EXPECT_EQ(test, kt_reserved.nr_refs, 0U);
+	KUNIT_EXPECT_EQ(test, kt_reserved.key, 0UL);
+	KUNIT_EXPECT_EQ(test, kt_refcount(KLP_SHADOW_ID_RESERVED), 0U);
 }
 
 /*
@@ -765,7 +812,7 @@ static void klp_shadow_test_table_typed_get(struct kunit *test)
 	KUNIT_EXPECT_NULL(test, klp_shadow_get(kt_parent(next), t->id));
 	KUNIT_EXPECT_NOT_NULL(test, klp_shadow_get(kt_parent(0), t->id));
 	KUNIT_EXPECT_NULL(test, klp_shadow_type_get(t, kt_parent(0)));
-	KUNIT_EXPECT_TRUE(test, t->warned);
+	KUNIT_EXPECT_EQ(test, t->key, 0UL);
 
 	klp_shadow_free_all(t->id, NULL);
 	KUNIT_EXPECT_EQ(test, kt_live(t->id), -1L);
@@ -1060,6 +1107,7 @@ static struct kunit_case klp_shadow_test_cases[] = {
 	KUNIT_CASE(klp_shadow_test_collect_only_its_id),
 	KUNIT_CASE(klp_shadow_test_mixed_user),
 	KUNIT_CASE(klp_shadow_test_typed_access_needs_reference),
+	KUNIT_CASE(klp_shadow_test_reserved_id),
 	KUNIT_CASE(klp_shadow_test_unregister_unknown_owner),
 	KUNIT_CASE(klp_shadow_test_stat_and_owners),
 	KUNIT_CASE(klp_shadow_test_owners_bounded),
