@@ -5,6 +5,12 @@
  * hooks it builds with CONFIG_LIVEPATCH_SHADOW_KUNIT_TEST. Ids KT_ID to
  * KT_ID_LAST (0x4b550000 to 0x4b550020) belong to these tests, which run
  * at boot: kt_exit() drops any reference on them, whoever holds it.
+ *
+ * At boot only: the cases share static state (the tests' patch, objects
+ * and counters) and the registry's test hooks, so that a run beside
+ * another would break both. The suite is registered as an init section
+ * suite, for which KUnit makes no debugfs "run" file; the cases
+ * themselves test no __init code.
  */
 
 #include <kunit/test.h>
@@ -1137,4 +1143,4 @@ static struct kunit_suite klp_shadow_test_suite = {
 	.test_cases = klp_shadow_test_cases,
 };
 
-kunit_test_suite(klp_shadow_test_suite);
+kunit_test_init_section_suite(klp_shadow_test_suite);

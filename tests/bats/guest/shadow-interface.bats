@@ -15,3 +15,13 @@ load ../test_helper/common
 	assert_output "-r-------- /sys/kernel/debug/livepatch/shadow/types
 --w------- /sys/kernel/debug/livepatch/shadow/gc"
 }
+
+# The registry's KUnit cases share static state: a run from debugfs beside
+# the boot's, or beside live patches, would break both.
+@test "the registry's KUnit suite has its boot results in debugfs and no run file" {
+	run grep -x CONFIG_KUNIT_DEBUGFS=y "$KLP_OBJ/.config"
+	assert_success
+	run ls /sys/kernel/debug/kunit/klp_shadow
+	assert_success
+	assert_output "results"
+}
