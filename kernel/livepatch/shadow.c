@@ -11,13 +11,14 @@
  * DOC: Shadow variables and their lifetime
  *
  * A shadow variable is data attached to a parent object, found by the pair
- * <obj, id>, which the table keeps as <obj, ~id> (see klp_shadow_lookup()).
- * Variables live in a hash table keyed by the parent, resized
+ * <obj, id>, which the table keeps as <obj, ~id> (see
+ * __klp_shadow_lookup()): the id KLP_SHADOW_ID_RESERVED, whose key is 0,
+ * is refused. Variables live in a hash table keyed by the parent, resized
  * as they come and go, so that a lookup walks chains of the same length at
  * any population. Readers use RCU; the caller provides any mutual
  * exclusion the shadow data itself needs.
  *
- * A variable is live once klp_shadow_*alloc() added it: klp_shadow_lookup()
+ * A variable is live once klp_shadow_*alloc() added it: klp_shadow_get()
  * may return it at once, so its data must be ready by then (the
  * constructor runs before it is added). Memory is never allocated under
  * the spinlock, but with the caller's GFP flags.
@@ -91,7 +92,7 @@ DEFINE_MUTEX(klp_shadow_mutex);
  * @next:	the next variable in the same bucket, one link per table: the
  *		table in use chains through one, a resize through the other
  * @obj:	pointer to the parent object
- * @key:	~id, the key a lookup compares (see klp_shadow_lookup())
+ * @key:	~id, the key a lookup compares (see __klp_shadow_lookup())
  * @id_node:	node in the list of its id's variables, or of a collection
  * @rcu_head:	RCU is used to safely free this structure, once unlinked
  * @size:	size of @data
@@ -280,7 +281,7 @@ static __always_inline void *klp_shadow_walk(struct klp_shadow __rcu **head,
 }
 
 /*
- * klp_shadow_lookup() in the static smallest table, while
+ * __klp_shadow_lookup() in the static smallest table, while
  * klp_shadow_table0_direct says it is the one in use.
  */
 static __always_inline void *klp_shadow_get_direct(void *obj,
@@ -292,7 +293,7 @@ static __always_inline void *klp_shadow_get_direct(void *obj,
 }
 
 /*
- * klp_shadow_lookup() in the table klp_shadow_desc describes, whichever it
+ * __klp_shadow_lookup() in the table klp_shadow_desc describes, whichever it
  * is, under the caller's rcu_read_lock(). Out of line: inlined beside
  * klp_shadow_get_direct(), the registers the descriptor needs cost that
  * path a move.
@@ -762,20 +763,20 @@ static bool klp_shadow_unlink(struct klp_shadow *shadow,
 }
 
 /**
- * klp_shadow_lookup() - retrieve a shadow variable data pointer by its key
+ * __klp_shadow_lookup() - retrieve a shadow variable data pointer by its key
  * @obj:	pointer to parent object
  * @key:	the variable's key: ~id
  *
- * The lookup of klp_shadow_get() and klp_shadow_type_get(), which compute
- * @key inline: the table keeps a variable by ~id so that the key of a type
- * without a reference, 0 as in a type just defined, is that of no variable
- * (the id KLP_SHADOW_ID_RESERVED is refused), and a typed get costs an id
- * get's instructions.
+ * Not an API of its own: call klp_shadow_get() or klp_shadow_type_get(),
+ * which compute @key inline. The table keeps a variable by ~id so that the
+ * key of a type without a reference, 0 as in a type just defined, is that
+ * of no variable (the id KLP_SHADOW_ID_RESERVED is refused), and so that a
+ * typed get runs an id get's instructions.
  *
  * Context: Any context.
  * Return: the shadow variable data element, NULL if there is none.
  */
-void *klp_shadow_lookup(void *obj, unsigned long key)
+void *__klp_shadow_lookup(void *obj, unsigned long key)
 {
 	void *data;
 
@@ -794,7 +795,23 @@ void *klp_shadow_lookup(void *obj, unsigned long key)
 
 	return data;
 }
-EXPORT_SYMBOL_GPL(klp_shadow_lookup);
+EXPORT_SYMBOL_GPL(__klp_shadow_lookup);
+
+/* The id-based API asked for the reserved id: say so once, and refuse. */
+static noinline void *klp_shadow_id_reserved(void *caller)
+{
+	unsigned long flags;
+
+	BUILD_BUG_ON(~KLP_SHADOW_ID_RESERVED != 0);
+	/* Deferred: the caller may hold a scheduler lock. */
+	local_irq_save(flags);
+	printk_deferred_enter();
+	pr_err_once("shadow id %lu is reserved (%pS)\n", KLP_SHADOW_ID_RESERVED,
+		    caller);
+	printk_deferred_exit();
+	local_irq_restore(flags);
+	return NULL;
+}
 
 /*
  * Get <@obj, @id>, or allocate it. With @type (the typed API), the
@@ -828,10 +845,8 @@ __klp_shadow_get_or_alloc(void *obj, unsigned long id, size_t size,
 	u32 bkt;
 	int err = 0;
 
-	if (!type && unlikely(id == KLP_SHADOW_ID_RESERVED)) {
-		pr_err("shadow id %lu is reserved\n", id);
-		return NULL;
-	}
+	if (!type && unlikely(id == KLP_SHADOW_ID_RESERVED))
+		return klp_shadow_id_reserved(__builtin_return_address(0));
 	if (!warn_on_exist) {
 		void *data = klp_shadow_get(obj, id);
 
@@ -918,7 +933,8 @@ exists:
  * WARN and returns NULL.
  *
  * Context: Any context that @gfp_flags allow.
- * Return: the shadow variable data element, NULL on duplicate or failure.
+ * Return: the shadow variable data element, NULL on duplicate or failure,
+ * and for the id KLP_SHADOW_ID_RESERVED, which no variable may have.
  */
 void *klp_shadow_alloc(void *obj, unsigned long id,
 		       size_t size, gfp_t gfp_flags,
@@ -944,7 +960,8 @@ EXPORT_SYMBOL_GPL(klp_shadow_alloc);
  * atomic context under a spinlock.
  *
  * Context: Any context that @gfp_flags allow.
- * Return: the shadow variable data element, NULL on failure.
+ * Return: the shadow variable data element, NULL on failure, and for the
+ * id KLP_SHADOW_ID_RESERVED, which no variable may have.
  */
 void *klp_shadow_get_or_alloc(void *obj, unsigned long id,
 			      size_t size, gfp_t gfp_flags,
@@ -1286,8 +1303,9 @@ klp_shadow_find_ref(struct list_head *refs, unsigned long id, const char *owner)
  * first, after a grace period.
  *
  * Return: 0 on success; -EINVAL if @type's name is invalid or differs from
- * the id's; -EEXIST if @owner holds a reference on the id already;
- * -ENOSPC if the id has KLP_SHADOW_MAX_OWNERS holders; -ENOMEM.
+ * the id's, or its id is KLP_SHADOW_ID_RESERVED; -EEXIST if @owner holds a
+ * reference on the id already; -ENOSPC if the id has KLP_SHADOW_MAX_OWNERS
+ * holders; -ENOMEM.
  */
 VISIBLE_IF_KUNIT int klp_shadow_ref(struct list_head *refs,
 				    struct klp_shadow_type *type,
@@ -1527,8 +1545,9 @@ static int klp_shadow_check_registry(struct klp_shadow_type *type,
 }
 
 /*
- * A type must have a valid name and live in @patch's module, which the core
- * keeps loaded for as long as the registry may point to the type.
+ * A type must have a valid name and id (klp_shadow_type_valid()), and live
+ * in @patch's module, which the core keeps loaded for as long as the
+ * registry may point to the type.
  */
 static int klp_shadow_check_type(struct klp_patch *patch,
 				 struct klp_shadow_type *type, const char *owner)
@@ -1545,9 +1564,10 @@ static int klp_shadow_check_type(struct klp_patch *patch,
  * klp_shadow_check_patch() - check the shadow types a patch lists
  * @patch:	a patch about to be enabled, on the list of patches
  *
- * Every listed type must have a valid name, and no type listed by any
- * patch, or referenced in the registry, may have the same id under another
- * name. Objects whose module is not loaded are checked too.
+ * Every listed type must have a valid name and an id other than
+ * KLP_SHADOW_ID_RESERVED, and no type listed by any patch, or referenced
+ * in the registry, may have the same id under another name. Objects whose
+ * module is not loaded are checked too.
  *
  * Context: Process context, klp_mutex held.
  * Return: 0; -EINVAL on an invalid or conflicting declaration or a type
@@ -1598,11 +1618,11 @@ int klp_shadow_check_patch(struct klp_patch *patch)
  *
  * Context: A livepatch callback of @obj: process context, klp_mutex held;
  * takes klp_shadow_mutex; may sleep.
- * Return: 0 on success; -EINVAL on a bad argument, an invalid name, a type
- * outside the patch module, or if @type's id is declared or referenced
- * under another name; -EEXIST if
- * @obj holds a reference on the id already; -ENOSPC if the id has too
- * many holders; -ENOMEM. If only its sysfs directory could not be added,
+ * Return: 0 on success; -EINVAL on a bad argument, an invalid name, the
+ * reserved id, a type outside the patch module, or if @type's id is
+ * declared or referenced under another name; -EEXIST if @obj holds a
+ * reference on the id already; -ENOSPC if the id has too many holders;
+ * -ENOMEM. If only its sysfs directory could not be added,
  * the error is returned but @obj holds the reference until it is unpatched.
  */
 int klp_shadow_register(struct klp_object *obj, struct klp_shadow_type *type)
@@ -2214,7 +2234,7 @@ long klp_shadow_test_table_count(void)
 		shadow = klp_shadow_deref(tbl->buckets[bkt]);
 		for (; shadow && n >= 0; shadow = klp_shadow_deref(shadow->next[tbl->link])) {
 			if (klp_shadow_hash(shadow->obj, tbl->shift) != bkt ||
-			    klp_shadow_lookup(shadow->obj, shadow->key) != shadow->data)
+			    __klp_shadow_lookup(shadow->obj, shadow->key) != shadow->data)
 				n = -1;
 			else
 				n++;

@@ -274,6 +274,14 @@ static void klp_shadow_test_refcount_and_owners(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, kt_refcount(a->id), 1U);
 	KUNIT_EXPECT_EQ(test, b->key, 0UL);
 	KUNIT_EXPECT_EQ(test, a->key, ~a->id);
+
+	/* One id, two types: only the one still referenced finds variables. */
+	KUNIT_ASSERT_NOT_NULL(test, klp_shadow_type_alloc(a, kt_parent(1), 8,
+							  GFP_KERNEL, NULL));
+	KUNIT_EXPECT_NOT_NULL(test, klp_shadow_type_get(a, kt_parent(1)));
+	KUNIT_EXPECT_NULL(test, klp_shadow_type_get(b, kt_parent(1)));
+	KUNIT_EXPECT_FALSE(test, b->warned);
+
 	kt_unregister(a, KT_OWNER_A);
 	KUNIT_EXPECT_EQ(test, a->key, 0UL);
 	KUNIT_EXPECT_EQ(test, kt_live(a->id), -1);
@@ -416,8 +424,8 @@ static void klp_shadow_test_typed_access_needs_reference(struct kunit *test)
 
 /*
  * The id whose key is a type's without a reference: no variable may have
- * it, nor any type. Static: were it referenced all the same, kt_exit()
- * would not drop it (not a test id), and the registry would keep it.
+ * it, nor any type. Static, as kt_type() makes only types of the tests'
+ * ids, which the reserved one is not.
  */
 static struct klp_shadow_type kt_reserved = {
 	.id = KLP_SHADOW_ID_RESERVED,
@@ -426,7 +434,7 @@ static struct klp_shadow_type kt_reserved = {
 
 static void klp_shadow_test_reserved_id(struct kunit *test)
 {
-	KUNIT_EXPECT_EQ(test, ~KLP_SHADOW_ID_RESERVED, 0UL);
+	BUILD_BUG_ON(~KLP_SHADOW_ID_RESERVED != 0);
 	KUNIT_EXPECT_NULL(test, klp_shadow_alloc(kt_parent(1),
 						 KLP_SHADOW_ID_RESERVED, 8,
 						 GFP_KERNEL, NULL, NULL));
@@ -442,6 +450,13 @@ static void klp_shadow_test_reserved_id(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, kt_reserved.nr_refs, 0U);
 	KUNIT_EXPECT_EQ(test, kt_reserved.key, 0UL);
 	KUNIT_EXPECT_EQ(test, kt_refcount(KLP_SHADOW_ID_RESERVED), 0U);
+
+	/*
+	 * kt_exit() frees the variables of the tests' ids only: were one made
+	 * all the same, every unreferenced typed get of its parent would find
+	 * it, in the cases after this one and after boot.
+	 */
+	klp_shadow_free_all(KLP_SHADOW_ID_RESERVED, NULL);
 }
 
 /*
@@ -783,8 +798,8 @@ static void klp_shadow_test_table_direct_path_back(struct kunit *test)
 
 /*
  * In a resized table, the typed get walks the table of the descriptor out
- * of line, as the id get does, through a function of its own: it finds
- * what the id get finds there, and refuses without a reference as well.
+ * of line, through the id get's function: it finds what the id get finds
+ * there, and nothing without a reference as well.
  */
 static void klp_shadow_test_table_typed_get(struct kunit *test)
 {
@@ -793,7 +808,7 @@ static void klp_shadow_test_table_typed_get(struct kunit *test)
 					    .name = "resized", .ctor = kt_ctor);
 	unsigned long *data;
 
-	/* The table's shift waits for the resize worker; the key's state too. */
+	/* The table's shift waits for the resize worker; the static key too. */
 	KUNIT_ASSERT_EQ(test, klp_shadow_test_table_shift(), KLP_SHADOW_MIN_SHIFT);
 	KUNIT_ASSERT_TRUE(test, klp_shadow_test_table_direct());
 	KUNIT_ASSERT_EQ(test, kunit_add_action(test, kt_free_all_action,

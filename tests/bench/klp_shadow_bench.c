@@ -27,7 +27,9 @@
  * to a cell, and the cell, which points to the next step's bucket: the two
  * dependent loads a hit cannot do without, whichever kernel runs it. The
  * same chain walked through a call of a function per step is the floor of
- * a lookup that, as klp_shadow_get(), is a function call of its own.
+ * a lookup that, as klp_shadow_get(), is a function call of its own (on
+ * our kernel, klp_shadow_get() is inline around a call of
+ * __klp_shadow_lookup()).
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -237,8 +239,9 @@ static void **bench_floor_chain(void **buckets, void **cells)
 
 /*
  * One step of the floor's chain in a function of its own, called as a get
- * calls klp_shadow_get() (in another module or in the kernel, a direct
- * call either way): neither inlined nor specialized for its caller.
+ * calls the kernel's lookup (klp_shadow_get() upstream,
+ * __klp_shadow_lookup() on ours; a direct call either way): neither
+ * inlined nor specialized for its caller.
  */
 static noinline __noclone void **bench_floor_step(void **p)
 {

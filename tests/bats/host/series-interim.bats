@@ -52,7 +52,8 @@ interim_blocks() {
 	#include <linux/hash.h>
 	static DEFINE_SPINLOCK(klp_shadow_lock);
 	struct klp_shadow {
-	static noinline void *klp_shadow_get_desc(void *obj, unsigned long id)
+	static __always_inline void *klp_shadow_walk(struct klp_shadow __rcu **head,
+	static __always_inline struct klp_shadow *
 	static __always_inline void *
 	void *klp_shadow_alloc(void *obj, unsigned long id,
 	void *klp_shadow_get_or_alloc(void *obj, unsigned long id,
@@ -70,13 +71,16 @@ interim_blocks() {
 	/**
 	#include <linux/hash.h>
 	struct klp_shadow {
-	static noinline void *klp_shadow_get_desc(void *obj, unsigned long id)
+	static __always_inline void *klp_shadow_walk(struct klp_shadow __rcu **head,
+	static __always_inline struct klp_shadow *
+	static bool klp_shadow_table_del(struct klp_shadow *shadow)
 	static struct klp_shadow_id *klp_shadow_id_alloc(unsigned long id, gfp_t gfp)
 	static void klp_shadow_id_free_rcu(struct rcu_head *head)
 	static void klp_shadow_id_put(struct klp_shadow_id *rec)
 	static __always_inline void *
 	void *klp_shadow_alloc(void *obj, unsigned long id,
 	void *klp_shadow_get_or_alloc(void *obj, unsigned long id,
+	void klp_shadow_free(void *obj, unsigned long id, klp_shadow_dtor_t dtor)
 	void klp_shadow_free_all(unsigned long id, klp_shadow_dtor_t dtor)
 	EOF
 	)"

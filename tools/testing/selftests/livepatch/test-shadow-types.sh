@@ -530,10 +530,12 @@ livepatch: shadow id 90 ('counter'): 3 variables freed
 % rmmod $MOD_A"
 
 
-# - typed access to a type nobody references fails, allocates nothing,
-#   and warns once
+# - typed access to a type nobody references fails and allocates
+#   nothing; the get finds nothing even where the id-based API made a
+#   variable of the type's id, and does not warn; the allocation warns,
+#   once
 
-start_test "typed access without a reference warns once and fails"
+start_test "typed access without a reference fails; the allocation warns once"
 
 load_mod $MOD_NOREF
 check_shadow_registry 92
@@ -541,9 +543,10 @@ unload_mod $MOD_NOREF
 
 NOREF_HINT="list it in klp_object.shadow_types or call klp_shadow_register()"
 check_result "% insmod test_modules/$MOD_NOREF.ko
+$MOD_NOREF: typed get failed
 livepatch: shadow id 92 ('unreferenced') used without a reference: $NOREF_HINT
-$MOD_NOREF: typed alloc failed, get_or_alloc failed, get failed
-$MOD_NOREF: id-based get finds nothing
+$MOD_NOREF: typed alloc failed, get_or_alloc failed
+$MOD_NOREF: id-based get finds its own variable
 % rmmod $MOD_NOREF"
 
 exit 0

@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Uses a shadow type that nobody referenced: every typed call must fail. */
+/*
+ * Uses a shadow type that nobody referenced: every typed call must fail,
+ * the get silently, even where the id-based API made a variable of its id.
+ */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -17,16 +20,23 @@ static struct klp_shadow_type noref_type = {
 static int test_klp_shadow_noref_init(void)
 {
 	void *parent = &noref_type;
-	void *a, *b, *c;
+	void *untyped, *a, *b, *c;
 
+	/* A variable of the type's id, made with the id-based API. */
+	untyped = klp_shadow_alloc(parent, NOREF_ID, 8, GFP_KERNEL, NULL, NULL);
+	if (!untyped)
+		return -ENOMEM;
+
+	c = klp_shadow_type_get(&noref_type, parent);
+	pr_info("typed get %s\n", c ? "found a variable" : "failed");
 	a = klp_shadow_type_alloc(&noref_type, parent, 8, GFP_KERNEL, NULL);
 	b = klp_shadow_type_get_or_alloc(&noref_type, parent, 8, GFP_KERNEL, NULL);
-	c = klp_shadow_type_get(&noref_type, parent);
-	pr_info("typed alloc %s, get_or_alloc %s, get %s\n",
-		a ? "succeeded" : "failed", b ? "succeeded" : "failed",
-		c ? "succeeded" : "failed");
+	pr_info("typed alloc %s, get_or_alloc %s\n",
+		a ? "succeeded" : "failed", b ? "succeeded" : "failed");
 	pr_info("id-based get %s\n",
-		klp_shadow_get(parent, NOREF_ID) ? "finds a variable" : "finds nothing");
+		klp_shadow_get(parent, NOREF_ID) == untyped ?
+		"finds its own variable" : "does not find its own variable");
+	klp_shadow_free(parent, NOREF_ID, NULL);
 	return 0;
 }
 
