@@ -136,6 +136,15 @@ div() {
 		if (a == "-" || b == "-" || b == 0) print "-"; else printf "%.3f\n", a / b }'
 }
 
+# spread: "median min max" of the numbers on stdin ("-" ones left out), or
+# "- - -".
+spread() {
+	awk '$1 != "-"' | sort -g | awk '{ v[NR] = $1 } END {
+		if (!NR) { print "- - -"; exit }
+		m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+		printf "%.3f %s %s\n", m, v[1], v[NR] }'
+}
+
 # ratio KA NA FA KB NB FB: the figure FA of kernel KA at NA over FB of KB
 # at NB, pass by pass over KA's passes (one without either drops out): "median min max", or "- - -".
 ratio() {
@@ -143,10 +152,19 @@ ratio() {
 
 	for pass in $(passes "$1"); do
 		div "$(pfig "$1" "$pass" "$2" "$3")" "$(pfig "$4" "$pass" "$5" "$6")"
-	done | awk '$1 != "-"' | sort -g | awk '{ v[NR] = $1 } END {
-		if (!NR) { print "- - -"; exit }
-		m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
-		printf "%.3f %s %s\n", m, v[1], v[NR] }'
+	done | spread
+}
+
+# paired NAME K N FIG: a BENCH line for a ratio the module measured itself,
+# round by round side by side (FIG), spread over the passes of kernel K
+# (a pass's figure: the median over its loads).
+paired() {
+	local name=$1 pass med lo hi
+
+	read -r med lo hi <<< "$(for pass in $(passes "$2"); do
+		pfig "$2" "$pass" "$3" "$4"
+	done | spread)"
+	echo "BENCH $name $med min $lo max $hi"
 }
 
 # bench NAME KA NA FA KB NB FB: a BENCH line for a ratio.
@@ -212,18 +230,18 @@ print_bench_lines() {
 	vs_upstream free_1k_ours_over_upstream "$small" free_ns
 	vs_upstream populate_1k_ours_over_upstream "$small" populate_ns
 	for n in "$small" "$big"; do
-		bench "typed_get_over_get_${n}_ours" ours "$n" typed_get_hit_ns ours "$n" get_hit_ns
+		paired "typed_get_over_get_${n}_ours" ours "$n" typed_get_over_get
 	done
 	for n in "${SIZES[@]}"; do
 		for k in ours upstream; do
-			bench "get_over_floor_${n}_$k" "$k" "$n" get_hit_ns "$k" "$n" floor_ns
+			paired "get_over_floor_${n}_$k" "$k" "$n" get_over_floor
 		done
 	done
 	# The floor with a call per step: what a get costs beyond the call
 	# any lookup in a function of its own makes.
 	for n in "${SIZES[@]}"; do
 		for k in ours upstream; do
-			bench "get_over_floor_call_${n}_$k" "$k" "$n" get_hit_ns "$k" "$n" floor_call_ns
+			paired "get_over_floor_call_${n}_$k" "$k" "$n" get_over_floor_call
 		done
 	done
 	bench get_1M_over_1k_ours ours "$big" get_hit_ns ours "$small" get_hit_ns

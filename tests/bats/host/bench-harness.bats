@@ -155,6 +155,19 @@ raw_lines() {
 	assert_output "- - -"
 }
 
+@test "a ratio the module measured round by round spreads over the passes' medians of their loads" {
+	raw_lines ours 1 1000000 get_over_floor 1.3 1.1
+	raw_lines ours 2 1000000 get_over_floor 2.0
+	raw_lines ours 3 1000000 get_over_floor 1.0 1.4 0.9
+	# Not the ratio of the figures of each pass.
+	raw_lines ours 1 1000000 get_hit_ns 600
+	raw_lines ours 1 1000000 floor_ns 300
+	run paired get_over_floor_1000000_ours ours 1000000 get_over_floor
+	assert_output "BENCH get_over_floor_1000000_ours 1.200 min 1.0 max 2.0"
+	run paired get_over_floor_1000_ours ours 1000 get_over_floor
+	assert_output "BENCH get_over_floor_1000_ours - min - max -"
+}
+
 @test "the instruction-clocked kernels' figures come from their own passes" {
 	# Fewer than the timed ones, or more.
 	PASSES=1
