@@ -296,13 +296,16 @@ static void ks_sleep(double sec)
 /*
  * One pass: the command's output, or what its failure says (Prometheus:
  * klp_shadow_up 0). Return its exit status; *@stop is set if the loop
- * must end.
+ * must end, *@shown if the command printed its output (it failed
+ * otherwise, saying so on stderr).
  */
-static int ks_pass(struct ks_ctx *ctx, const struct ks_agent *a, bool *stop)
+static int ks_pass(struct ks_ctx *ctx, const struct ks_agent *a, bool *stop,
+		   bool *shown)
 {
 	struct ks_out out;
 	int ret, err;
 
+	*shown = false;
 	ctx->errors = 0;
 	ctx->status = 0;
 	ks_module_state_forget();
@@ -315,6 +318,7 @@ static int ks_pass(struct ks_ctx *ctx, const struct ks_agent *a, bool *stop)
 	}
 	ctx->out = out.f;
 	ret = a->pass(ctx, out.f, a->arg);
+	*shown = !ret;
 	if (ret && ctx->format == KS_FORMAT_PROMETHEUS)
 		ks_print_prom_down(ctx, out.f);
 	ctx->out = NULL;
@@ -341,7 +345,7 @@ static int ks_pass(struct ks_ctx *ctx, const struct ks_agent *a, bool *stop)
 int ks_agent_run(struct ks_ctx *ctx, const struct ks_agent *agent)
 {
 	struct ks_log log = { 0 };
-	bool stop = false;
+	bool stop = false, shown = false;
 	int ret;
 	long n;
 
@@ -351,11 +355,12 @@ int ks_agent_run(struct ks_ctx *ctx, const struct ks_agent *agent)
 		ctx->logged = &log;
 	for (n = 1;; n++) {
 		ks_log_next(&log);
-		ret = ks_pass(ctx, agent, &stop);
+		ret = ks_pass(ctx, agent, &stop, &shown);
 		if (stop || !agent->interval || (agent->count && n >= agent->count))
 			break;
 		ks_sleep(agent->interval);
-		if (!agent->write && ctx->format == KS_FORMAT_TABLE)
+		/* A blank line after each table, none for a failed pass. */
+		if (!agent->write && ctx->format == KS_FORMAT_TABLE && shown)
 			putchar('\n');
 	}
 	ctx->logged = NULL;

@@ -201,6 +201,25 @@ static int ks_parse_format(const char *s, struct ks_opts *o)
 	return 0;
 }
 
+/*
+ * Whether @s is a plain decimal number: digits, then maybe a point and
+ * digits. strtod() alone also takes "0x1", "1e1", "+1" and " 1".
+ */
+static bool ks_is_decimal(const char *s)
+{
+	size_t n = strspn(s, "0123456789"), frac;
+
+	if (!n)
+		return false;
+	if (s[n] == '.') {
+		frac = strspn(s + n + 1, "0123456789");
+		if (!frac)
+			return false;
+		n += 1 + frac;
+	}
+	return !s[n];
+}
+
 /* argp parsers fail with a positive errno. */
 #define KS_ARGP_FAILED	EINVAL
 
@@ -344,7 +363,8 @@ static error_t ks_parse_opt(int key, char *arg, struct argp_state *state)
 	case KS_OPT_INTERVAL:
 		errno = 0;
 		o->agent.interval = strtod(arg, &end);
-		if (errno || end == arg || *end || !(o->agent.interval >= KS_MIN_INTERVAL) ||
+		if (!ks_is_decimal(arg) || errno || end == arg || *end ||
+		    !(o->agent.interval >= KS_MIN_INTERVAL) ||
 		    o->agent.interval > KS_MAX_INTERVAL)
 			return ks_usage(state, "invalid interval '%s': from %g to %d seconds",
 					arg, KS_MIN_INTERVAL, KS_MAX_INTERVAL);

@@ -262,6 +262,20 @@ file_has() {
 	file_has "$dir/klp.prom" 'klp_shadow_last_success_timestamp_seconds 1234.000'
 }
 
+@test "in table mode a loop separates its tables by one blank line, and a failed pass prints none" {
+	local one
+
+	run --separate-stderr ks --interval 0.1 --count 3 list nosuchpatch
+	assert_failure
+	assert_output ""
+	run --separate-stderr ks list
+	assert_success
+	one=$output
+	run --separate-stderr ks --interval 0.1 --count 2 list
+	assert_success
+	assert_output "$one"$'\n\n'"$one"
+}
+
 @test "a missing --write directory is a failed pass: the loop goes on and writes once it is back" {
 	local dir=$BATS_TEST_TMPDIR/textfile rc
 

@@ -205,8 +205,8 @@ setup() {
 	[ "$(jq -r .error <<< "$output")" = "invalid interval '1e-9': from 0.1 to 86400 seconds (see --help)" ]
 }
 
-@test "--interval below 0.1 s or above a day is refused; 0.1 is accepted" {
-	for bad in 1e-9 0.09 0 -1 86401 nan inf x ""; do
+@test "--interval below 0.1 s or above a day, or not in plain decimals, is refused; 0.1 is accepted" {
+	for bad in 1e-9 0.09 0 -1 86401 nan inf x "" 0x1 1e1 +1 " 1" 1. .5 1..2; do
 		run ks --interval "$bad" list
 		assert_equal "$status" 64
 	done
