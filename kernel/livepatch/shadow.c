@@ -798,7 +798,7 @@ void *__klp_shadow_lookup(void *obj, unsigned long key)
 EXPORT_SYMBOL_GPL(__klp_shadow_lookup);
 
 /* The id-based API asked for the reserved id: say so once, and refuse. */
-static noinline void *klp_shadow_id_reserved(void *caller)
+static noinline __cold void *klp_shadow_id_reserved(unsigned long ip)
 {
 	unsigned long flags;
 
@@ -807,7 +807,7 @@ static noinline void *klp_shadow_id_reserved(void *caller)
 	local_irq_save(flags);
 	printk_deferred_enter();
 	pr_err_once("shadow id %lu is reserved (%pS)\n", KLP_SHADOW_ID_RESERVED,
-		    caller);
+		    (void *)ip);
 	printk_deferred_exit();
 	local_irq_restore(flags);
 	return NULL;
@@ -846,7 +846,7 @@ __klp_shadow_get_or_alloc(void *obj, unsigned long id, size_t size,
 	int err = 0;
 
 	if (!type && unlikely(id == KLP_SHADOW_ID_RESERVED))
-		return klp_shadow_id_reserved(__builtin_return_address(0));
+		return klp_shadow_id_reserved(_RET_IP_);
 	if (!warn_on_exist) {
 		void *data = klp_shadow_get(obj, id);
 
@@ -1710,7 +1710,8 @@ EXPORT_SYMBOL_GPL(klp_shadow_unregister);
  * typed get without one finds nothing, see klp_shadow_type_get(), and
  * does not warn: it costs an id get's instructions, no more.)
  */
-static noinline void klp_shadow_type_unusable(struct klp_shadow_type *type)
+static noinline __cold void
+klp_shadow_type_unusable(struct klp_shadow_type *type)
 {
 	unsigned long flags;
 
@@ -1744,6 +1745,9 @@ static bool klp_shadow_type_usable(struct klp_shadow_type *type)
  *
  * Like klp_shadow_alloc() with @type's id and ctor.
  *
+ * Without a reference held through @type, it warns, once per type, and
+ * allocates nothing.
+ *
  * Context: Any context that @gfp_flags allow.
  * Return: the shadow variable data element, NULL on duplicate, on failure,
  * or if no reference is held on @type.
@@ -1766,7 +1770,9 @@ EXPORT_SYMBOL_GPL(klp_shadow_type_alloc);
  * @gfp_flags:	GFP mask for allocation
  * @ctor_data:	pointer to any data needed by @type's ctor (optional)
  *
- * Like klp_shadow_get_or_alloc() with @type's id and ctor.
+ * Like klp_shadow_get_or_alloc() with @type's id and ctor. Without a
+ * reference held through @type, it warns, once per type, and neither gets
+ * nor allocates.
  *
  * Context: Any context that @gfp_flags allow.
  * Return: the shadow variable data element, NULL on failure or if no
@@ -1790,7 +1796,8 @@ EXPORT_SYMBOL_GPL(klp_shadow_type_get_or_alloc);
  *
  * Like klp_shadow_free() with @type's id and dtor: it frees the variable
  * <@obj, id> even if the id-based API made it, as the parent has one
- * variable of the id either way.
+ * variable of the id either way. Without a reference held through @type,
+ * it warns, once per type, and frees nothing.
  *
  * Context: Any context.
  */

@@ -425,7 +425,9 @@ static void klp_shadow_test_typed_access_needs_reference(struct kunit *test)
 /*
  * The id whose key is a type's without a reference: no variable may have
  * it, nor any type. Static, as kt_type() makes only types of the tests'
- * ids, which the reserved one is not.
+ * ids, which the reserved one is not. The case prints the id-based API's
+ * message for the reserved id, which is printed once per boot: a later
+ * user of the id gets no message after a boot that ran the suite.
  */
 static struct klp_shadow_type kt_reserved = {
 	.id = KLP_SHADOW_ID_RESERVED,

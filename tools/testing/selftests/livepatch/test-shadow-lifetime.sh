@@ -20,6 +20,7 @@ MOD_F=test_klp_shadow_f			# module target, type "per-module"
 MOD_H=test_klp_shadow_h			# registers "counter" from callbacks
 MOD_I=test_klp_shadow_i			# vmlinux, "per-module"'s id as "other"
 MOD_J=test_klp_shadow_j			# a type named "two\nlines"
+MOD_N=test_klp_shadow_n			# a type with the reserved id
 MOD_K=test_klp_shadow_k			# sleeps in its code holding "sleeper"
 MOD_IDAPI=test_klp_shadow_idapi		# id-based user of "counter"'s id
 MOD_TARGET=test_klp_shadow_mod
@@ -234,6 +235,18 @@ check_shadow_registry 98
 check_result "% insmod test_modules/$MOD_J.ko
 livepatch: shadow id 98 of $MOD_J/vmlinux: invalid name
 insmod: ERROR: could not insert module test_modules/$MOD_J.ko: Invalid parameters"
+
+# - a type with the reserved id, ULONG_MAX, whose key is that of a type
+#   without a reference: the patch is refused at enable with -EINVAL
+
+start_test "a type with the reserved id is refused"
+
+load_failing_mod $MOD_N
+[[ ! -e "$KLP_SYSFS_DIR/$MOD_N" ]] || die "$MOD_N stayed in sysfs"
+
+check_result "% insmod test_modules/$MOD_N.ko
+livepatch: shadow id 18446744073709551615 of $MOD_N/vmlinux: the id is reserved
+insmod: ERROR: could not insert module test_modules/$MOD_N.ko: Invalid parameters"
 
 
 # - a patch holds "counter" and allocates three variables through it; a

@@ -532,8 +532,8 @@ livepatch: shadow id 90 ('counter'): 3 variables freed
 
 # - typed access to a type nobody references fails and allocates
 #   nothing; the get finds nothing even where the id-based API made a
-#   variable of the type's id, and does not warn; the allocation warns,
-#   once
+#   variable of the type's id, and does not warn; the allocations warn,
+#   once per type, and the typed free frees nothing
 
 start_test "typed access without a reference fails; the allocation warns once"
 
@@ -546,7 +546,7 @@ check_result "% insmod test_modules/$MOD_NOREF.ko
 $MOD_NOREF: typed get failed
 livepatch: shadow id 92 ('unreferenced') used without a reference: $NOREF_HINT
 $MOD_NOREF: typed alloc failed, get_or_alloc failed
-$MOD_NOREF: id-based get finds its own variable
+$MOD_NOREF: id-based get finds its own variable after the typed free
 % rmmod $MOD_NOREF"
 
 exit 0

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Uses a shadow type that nobody referenced: every typed call must fail,
- * the get silently, even where the id-based API made a variable of its id.
+ * the get silently, even where the id-based API made a variable of its id;
+ * the allocations on a parent of their own, where nothing but the missing
+ * reference refuses them; the free leaves the id-based variable alone.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -19,7 +21,7 @@ static struct klp_shadow_type noref_type = {
 
 static int test_klp_shadow_noref_init(void)
 {
-	void *parent = &noref_type;
+	void *parent = &noref_type, *other = (char *)parent + 1;
 	void *untyped, *a, *b, *c;
 
 	/* A variable of the type's id, made with the id-based API. */
@@ -29,14 +31,17 @@ static int test_klp_shadow_noref_init(void)
 
 	c = klp_shadow_type_get(&noref_type, parent);
 	pr_info("typed get %s\n", c ? "found a variable" : "failed");
-	a = klp_shadow_type_alloc(&noref_type, parent, 8, GFP_KERNEL, NULL);
-	b = klp_shadow_type_get_or_alloc(&noref_type, parent, 8, GFP_KERNEL, NULL);
+	a = klp_shadow_type_alloc(&noref_type, other, 8, GFP_KERNEL, NULL);
+	b = klp_shadow_type_get_or_alloc(&noref_type, other, 8, GFP_KERNEL, NULL);
 	pr_info("typed alloc %s, get_or_alloc %s\n",
 		a ? "succeeded" : "failed", b ? "succeeded" : "failed");
-	pr_info("id-based get %s\n",
+	klp_shadow_type_free(&noref_type, parent);
+	pr_info("id-based get %s after the typed free\n",
 		klp_shadow_get(parent, NOREF_ID) == untyped ?
 		"finds its own variable" : "does not find its own variable");
 	klp_shadow_free(parent, NOREF_ID, NULL);
+	/* Whatever a typed allocation made, had it not been refused. */
+	klp_shadow_free(other, NOREF_ID, NULL);
 	return 0;
 }
 
