@@ -827,11 +827,11 @@ static noinline __cold void *klp_shadow_id_reserved(unsigned long ip)
  * refuses KLP_SHADOW_ID_RESERVED, whose key is that of a type without a
  * reference; a type never has it.
  *
- * Always inlined into each of the four accessors, so that @type and
- * @warn_on_exist are constants there: a call with eight arguments, two of
- * them on x86-64's stack, and the tests of both were 16 instructions of an
- * allocation among 1000 variables (314 then 298; upstream's 285), for
- * about 3 KB more text.
+ * Always inlined into each of the four accessors, so that @warn_on_exist,
+ * and whether @type is NULL in the id-based ones, are constants there: a
+ * call with eight arguments, two of them on x86-64's stack, and the tests
+ * of both were 16 instructions of an allocation among 1000 variables (314
+ * then 298; upstream's 285), for about 3 KB more text.
  */
 static __always_inline void *
 __klp_shadow_get_or_alloc(void *obj, unsigned long id, size_t size,
@@ -1745,12 +1745,12 @@ static bool klp_shadow_type_usable(struct klp_shadow_type *type)
  *
  * Like klp_shadow_alloc() with @type's id and ctor.
  *
- * Without a reference held through @type, it warns, once per type, and
- * allocates nothing.
+ * Without a reference held through @type, it allocates nothing, and warns
+ * unless a typed call warned for @type before (once per type).
  *
  * Context: Any context that @gfp_flags allow.
  * Return: the shadow variable data element, NULL on duplicate, on failure,
- * or if no reference is held on @type.
+ * or if no reference is held through @type.
  */
 void *klp_shadow_type_alloc(struct klp_shadow_type *type, void *obj,
 			    size_t size, gfp_t gfp_flags, void *ctor_data)
@@ -1770,13 +1770,14 @@ EXPORT_SYMBOL_GPL(klp_shadow_type_alloc);
  * @gfp_flags:	GFP mask for allocation
  * @ctor_data:	pointer to any data needed by @type's ctor (optional)
  *
- * Like klp_shadow_get_or_alloc() with @type's id and ctor. Without a
- * reference held through @type, it warns, once per type, and neither gets
- * nor allocates.
+ * Like klp_shadow_get_or_alloc() with @type's id and ctor.
+ *
+ * Without a reference held through @type, it neither gets nor allocates,
+ * and warns unless a typed call warned for @type before (once per type).
  *
  * Context: Any context that @gfp_flags allow.
  * Return: the shadow variable data element, NULL on failure or if no
- * reference is held on @type.
+ * reference is held through @type.
  */
 void *klp_shadow_type_get_or_alloc(struct klp_shadow_type *type, void *obj,
 				   size_t size, gfp_t gfp_flags,
@@ -1796,8 +1797,10 @@ EXPORT_SYMBOL_GPL(klp_shadow_type_get_or_alloc);
  *
  * Like klp_shadow_free() with @type's id and dtor: it frees the variable
  * <@obj, id> even if the id-based API made it, as the parent has one
- * variable of the id either way. Without a reference held through @type,
- * it warns, once per type, and frees nothing.
+ * variable of the id either way.
+ *
+ * Without a reference held through @type, it frees nothing, and warns
+ * unless a typed call warned for @type before (once per type).
  *
  * Context: Any context.
  */

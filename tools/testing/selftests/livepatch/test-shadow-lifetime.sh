@@ -20,8 +20,8 @@ MOD_F=test_klp_shadow_f			# module target, type "per-module"
 MOD_H=test_klp_shadow_h			# registers "counter" from callbacks
 MOD_I=test_klp_shadow_i			# vmlinux, "per-module"'s id as "other"
 MOD_J=test_klp_shadow_j			# a type named "two\nlines"
-MOD_N=test_klp_shadow_n			# a type with the reserved id
 MOD_K=test_klp_shadow_k			# sleeps in its code holding "sleeper"
+MOD_N=test_klp_shadow_n			# a type with the reserved id
 MOD_IDAPI=test_klp_shadow_idapi		# id-based user of "counter"'s id
 MOD_TARGET=test_klp_shadow_mod
 MOD_TARGET_SLEEP=test_klp_shadow_sleep
@@ -241,11 +241,13 @@ insmod: ERROR: could not insert module test_modules/$MOD_J.ko: Invalid parameter
 
 start_test "a type with the reserved id is refused"
 
+RESERVED_ID=$(getconf ULONG_MAX)
 load_failing_mod $MOD_N
 [[ ! -e "$KLP_SYSFS_DIR/$MOD_N" ]] || die "$MOD_N stayed in sysfs"
+check_shadow_registry "$RESERVED_ID"
 
 check_result "% insmod test_modules/$MOD_N.ko
-livepatch: shadow id 18446744073709551615 of $MOD_N/vmlinux: the id is reserved
+livepatch: shadow id $RESERVED_ID of $MOD_N/vmlinux: the id is reserved
 insmod: ERROR: could not insert module test_modules/$MOD_N.ko: Invalid parameters"
 
 

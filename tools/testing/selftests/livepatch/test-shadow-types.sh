@@ -532,10 +532,11 @@ livepatch: shadow id 90 ('counter'): 3 variables freed
 
 # - typed access to a type nobody references fails and allocates
 #   nothing; the get finds nothing even where the id-based API made a
-#   variable of the type's id, and does not warn; the allocations warn,
-#   once per type, and the typed free frees nothing
+#   variable of the type's id, and does not warn; the first typed
+#   allocation warns, once for the type; get_or_alloc does not return
+#   the id-based variable; the typed free frees nothing
 
-start_test "typed access without a reference fails; the allocation warns once"
+start_test "typed access without a reference fails, with one warning for the type"
 
 load_mod $MOD_NOREF
 check_shadow_registry 92
@@ -545,7 +546,9 @@ NOREF_HINT="list it in klp_object.shadow_types or call klp_shadow_register()"
 check_result "% insmod test_modules/$MOD_NOREF.ko
 $MOD_NOREF: typed get failed
 livepatch: shadow id 92 ('unreferenced') used without a reference: $NOREF_HINT
-$MOD_NOREF: typed alloc failed, get_or_alloc failed
+$MOD_NOREF: typed alloc on a parent of its own failed
+$MOD_NOREF: typed get_or_alloc on a parent of its own failed
+$MOD_NOREF: typed get_or_alloc beside the id-based variable failed
 $MOD_NOREF: id-based get finds its own variable after the typed free
 % rmmod $MOD_NOREF"
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Patch vmlinux; list a type with the reserved id, the key of no variable. */
+/* Patch vmlinux; list a type with the reserved id, whose key no variable has. */
 
 #define SHADOW_TYPE_ID		KLP_SHADOW_ID_RESERVED
 #define SHADOW_TYPE_NAME	"reserved"

@@ -3,7 +3,9 @@
  * Uses a shadow type that nobody referenced: every typed call must fail,
  * the get silently, even where the id-based API made a variable of its id;
  * the allocations on a parent of their own, where nothing but the missing
- * reference refuses them; the free leaves the id-based variable alone.
+ * reference refuses them; get_or_alloc beside the id-based variable,
+ * which it must not return; the free leaves that variable alone. A line
+ * after each call places the one warning of the type.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -22,19 +24,26 @@ static struct klp_shadow_type noref_type = {
 static int test_klp_shadow_noref_init(void)
 {
 	void *parent = &noref_type, *other = (char *)parent + 1;
-	void *untyped, *a, *b, *c;
+	void *untyped, *data;
 
 	/* A variable of the type's id, made with the id-based API. */
 	untyped = klp_shadow_alloc(parent, NOREF_ID, 8, GFP_KERNEL, NULL, NULL);
 	if (!untyped)
 		return -ENOMEM;
 
-	c = klp_shadow_type_get(&noref_type, parent);
-	pr_info("typed get %s\n", c ? "found a variable" : "failed");
-	a = klp_shadow_type_alloc(&noref_type, other, 8, GFP_KERNEL, NULL);
-	b = klp_shadow_type_get_or_alloc(&noref_type, other, 8, GFP_KERNEL, NULL);
-	pr_info("typed alloc %s, get_or_alloc %s\n",
-		a ? "succeeded" : "failed", b ? "succeeded" : "failed");
+	data = klp_shadow_type_get(&noref_type, parent);
+	pr_info("typed get %s\n", data ? "found a variable" : "failed");
+	data = klp_shadow_type_alloc(&noref_type, other, 8, GFP_KERNEL, NULL);
+	pr_info("typed alloc on a parent of its own %s\n",
+		data ? "succeeded" : "failed");
+	data = klp_shadow_type_get_or_alloc(&noref_type, other, 8, GFP_KERNEL,
+					    NULL);
+	pr_info("typed get_or_alloc on a parent of its own %s\n",
+		data ? "succeeded" : "failed");
+	data = klp_shadow_type_get_or_alloc(&noref_type, parent, 8, GFP_KERNEL,
+					    NULL);
+	pr_info("typed get_or_alloc beside the id-based variable %s\n",
+		data ? "succeeded" : "failed");
 	klp_shadow_type_free(&noref_type, parent);
 	pr_info("id-based get %s after the typed free\n",
 		klp_shadow_get(parent, NOREF_ID) == untyped ?
