@@ -294,18 +294,58 @@ static void ks_sleep(double sec)
 }
 
 /*
+ * Run the command of @a, printing to @f. A loop's tables on stdout go
+ * through a buffer, so that one blank line separates two passes that
+ * printed something, and none follows a pass that printed nothing (it
+ * failed, saying so on stderr, or found nothing); *@printed says that a
+ * table is out already.
+ */
+static int ks_run_pass(struct ks_ctx *ctx, const struct ks_agent *a, FILE *f,
+		       bool *printed)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *mem = NULL;
+	int ret;
+
+	if (f != stdout || ctx->format != KS_FORMAT_TABLE || !a->interval)
+		return a->pass(ctx, f, a->arg);
+	mem = open_memstream(&buf, &len);
+	if (!mem) {
+		/* Unbuffered, then: a blank line before it, whatever it prints. */
+		if (*printed)
+			putc('\n', f);
+		*printed = true;
+		return a->pass(ctx, f, a->arg);
+	}
+	ctx->out = mem;
+	ret = a->pass(ctx, mem, a->arg);
+	ctx->out = f;
+	if (fclose(mem)) {
+		free(buf);
+		return ks_fatal(ctx, 1, "output buffer: %s", strerror(errno));
+	}
+	if (len) {
+		if (*printed)
+			putc('\n', f);
+		fwrite(buf, 1, len, f);
+		*printed = true;
+	}
+	free(buf);
+	return ret;
+}
+
+/*
  * One pass: the command's output, or what its failure says (Prometheus:
  * klp_shadow_up 0). Return its exit status; *@stop is set if the loop
- * must end, *@shown if the command printed its output (it failed
- * otherwise, saying so on stderr).
+ * must end; *@printed as ks_run_pass() sets it.
  */
 static int ks_pass(struct ks_ctx *ctx, const struct ks_agent *a, bool *stop,
-		   bool *shown)
+		   bool *printed)
 {
 	struct ks_out out;
 	int ret, err;
 
-	*shown = false;
 	ctx->errors = 0;
 	ctx->status = 0;
 	ks_module_state_forget();
@@ -317,8 +357,7 @@ static int ks_pass(struct ks_ctx *ctx, const struct ks_agent *a, bool *stop,
 		return ret;
 	}
 	ctx->out = out.f;
-	ret = a->pass(ctx, out.f, a->arg);
-	*shown = !ret;
+	ret = ks_run_pass(ctx, a, out.f, printed);
 	if (ret && ctx->format == KS_FORMAT_PROMETHEUS)
 		ks_print_prom_down(ctx, out.f);
 	ctx->out = NULL;
@@ -345,7 +384,7 @@ static int ks_pass(struct ks_ctx *ctx, const struct ks_agent *a, bool *stop,
 int ks_agent_run(struct ks_ctx *ctx, const struct ks_agent *agent)
 {
 	struct ks_log log = { 0 };
-	bool stop = false, shown = false;
+	bool stop = false, printed = false;
 	int ret;
 	long n;
 
@@ -355,13 +394,10 @@ int ks_agent_run(struct ks_ctx *ctx, const struct ks_agent *agent)
 		ctx->logged = &log;
 	for (n = 1;; n++) {
 		ks_log_next(&log);
-		ret = ks_pass(ctx, agent, &stop, &shown);
+		ret = ks_pass(ctx, agent, &stop, &printed);
 		if (stop || !agent->interval || (agent->count && n >= agent->count))
 			break;
 		ks_sleep(agent->interval);
-		/* A blank line after each table, none for a failed pass. */
-		if (!agent->write && ctx->format == KS_FORMAT_TABLE && shown)
-			putchar('\n');
 	}
 	ctx->logged = NULL;
 	ks_log_free(&log.prev);

@@ -99,7 +99,7 @@ static const struct argp_option ks_options[] = {
 	{ "write", KS_OPT_WRITE, "FILE", 0,
 	  "Write the output to FILE atomically (temporary file, fsync, rename)", 0 },
 	{ "interval", KS_OPT_INTERVAL, "SEC", 0,
-	  "Repeat every SEC seconds (0.1 to 86400; list and stat)", 0 },
+	  "Repeat every SEC seconds, in plain decimals (0.1 to 86400; list and stat)", 0 },
 	{ "count", KS_OPT_COUNT, "N", 0,
 	  "With --interval: stop after N runs", 0 },
 	{ "sysfs-root", KS_OPT_SYSFS_ROOT, "DIR", 0,
@@ -202,22 +202,17 @@ static int ks_parse_format(const char *s, struct ks_opts *o)
 }
 
 /*
- * Whether @s is a plain decimal number: digits, then maybe a point and
- * digits. strtod() alone also takes "0x1", "1e1", "+1" and " 1".
+ * Whether @s is a plain decimal number: digits and at most one point,
+ * with a digit on one side of it at least ("15", "0.5", ".5", "1.").
+ * strtod() alone also takes "0x1", "1e1", "+1", " 1", "nan" and "inf".
  */
 static bool ks_is_decimal(const char *s)
 {
-	size_t n = strspn(s, "0123456789"), frac;
+	size_t n = strspn(s, "0123456789"), frac = 0;
 
-	if (!n)
-		return false;
-	if (s[n] == '.') {
+	if (s[n] == '.')
 		frac = strspn(s + n + 1, "0123456789");
-		if (!frac)
-			return false;
-		n += 1 + frac;
-	}
-	return !s[n];
+	return (n || frac) && !s[n + (s[n] == '.') + frac];
 }
 
 /* argp parsers fail with a positive errno. */
@@ -366,7 +361,8 @@ static error_t ks_parse_opt(int key, char *arg, struct argp_state *state)
 		if (!ks_is_decimal(arg) || errno || end == arg || *end ||
 		    !(o->agent.interval >= KS_MIN_INTERVAL) ||
 		    o->agent.interval > KS_MAX_INTERVAL)
-			return ks_usage(state, "invalid interval '%s': from %g to %d seconds",
+			return ks_usage(state,
+					"invalid interval '%s': seconds in plain decimals, from %g to %d",
 					arg, KS_MIN_INTERVAL, KS_MAX_INTERVAL);
 		break;
 	case KS_OPT_COUNT:
