@@ -14,14 +14,18 @@
 # KLP_BENCH_SIZES (default "1000 16000 256000 1000000"), KLP_BENCH_PASSES
 # (default 5: boots of each kernel, alternating ours and upstream),
 # KLP_BENCH_LOADS (default 2: module loads per population in a boot) and
-# KLP_BENCH_ROUNDS (default 5: rounds per figure inside a load) tune the
-# run, and KLP_BENCH_VCPUS (default 1) the guests' CPUs: under QEMU's
+# KLP_BENCH_ROUNDS (default 5: rounds per figure inside a session of a
+# load) tune the run, and KLP_BENCH_VCPUS (default 1) the guests' CPUs: under QEMU's
 # single-threaded TCG (harness/vm.sh says why not multi-threaded) the
 # vCPUs of a guest take turns on one host thread, so that a second one
 # adds no parallelism, only time that passes for a vCPU while the other
-# runs (noise in the timed loops). A pass's figure is the median over its
-# loads of each load's median over its rounds; a figure is the median over
-# the passes, and a ratio the median over the passes of each pass's ratio.
+# runs (noise in the timed loops). A load times the lookups, and the
+# allocations and frees, in sessions 100 ms apart, and keeps for each
+# figure the median over its rounds in the session where a control of the
+# emulator's speed at calls to another page ran fastest (tests/bench says
+# why). A pass's figure is the median over its loads of each load's; a
+# figure is the median over the passes, and a ratio the median over the
+# passes of each pass's ratio.
 #
 # KLP_BENCH_ICOUNT_PASSES (default 1) boots each kernel that many times
 # more, with one vCPU, clocked by its instructions (QEMU -icount
@@ -195,7 +199,8 @@ print_table() {
 	local sfx=${1:-} f n o u med lo hi
 
 	printf '%-22s %9s %12s %12s %8s %8s %8s\n' figure N ours upstream ours/up min max
-	for f in populate_ns get_hit_ns get_miss_ns floor_ns floor_call_ns alloc_ns free_ns collect_1_ns \
+	for f in populate_ns get_hit_ns get_miss_ns floor_ns floor_call_ns cross_ns cross_slowest_ns \
+		 alloc_ns free_ns alloc_cross_ns collect_1_ns \
 		 collect_all_ns irqoff_collect_max_us irqoff_populate_max_us irqoff_kfree_max_us \
 		 irqoff_busy_max_us \
 		 slab_kb_before slab_kb_after vmalloc_kb_growth bytes_per_var \

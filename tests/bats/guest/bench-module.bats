@@ -63,3 +63,23 @@ id_counts() {
 	echo 1 > /sys/module/klp_shadow_bench/parameters/kfree
 	echo 1 > /sys/module/klp_shadow_bench/parameters/busy
 }
+
+@test "the benchmark module times a control of cross-page calls beside each phase, and keeps the session it ran fastest in" {
+	local fig
+
+	dmesg -C
+	run insmod "$BENCH" nr=1000 rounds=1 sessions=3
+	assert_success
+	run dmesg
+	for fig in cross_ns cross_slowest_ns alloc_cross_ns; do
+		assert_line --regexp "klp_shadow_bench: 1000 $fig [0-9]+\.[0-9][0-9]$"
+	done
+	# The control's function is on a page of its own, away from its loop.
+	refute_line --regexp 'klp_shadow_bench: .*(found|broken|no memory|page)'
+	rmmod klp_shadow_bench
+	# One session at least, and as many as the figures have room for.
+	for fig in 0 16; do
+		run insmod "$BENCH" nr=1000 rounds=1 sessions=$fig
+		assert_failure
+	done
+}
