@@ -5,12 +5,14 @@
  * built with KLP_BENCH_TYPED (ours), the N variables are made through a
  * type, as a livepatch makes them, and the typed API is measured too.
  *
- * insmod klp_shadow_bench.ko nr=N [rounds=R] populates N variables of
- * id BENCH_ID_BULK over N parents, measures, and prints one line per figure:
+ * insmod klp_shadow_bench.ko nr=N [rounds=R] [sessions=S] populates N
+ * variables of id BENCH_ID_BULK over N parents, measures, and prints one
+ * line per figure:
  *
  *	klp_shadow_bench: N <name> <value>
  *
- * each the median of R rounds, in ns (two decimals for a figure per call).
+ * each the median of R rounds (in the session kept, below, for the lookups
+ * and the allocations), in ns (two decimals for a figure per call).
  * The N variables stay until something writes to the collect parameter,
  * which frees all of them at once (timed, and the moment for the harness
  * to watch the irqsoff tracer), or until rmmod; writing to the populate
@@ -30,7 +32,7 @@
  * a lookup that, as klp_shadow_get(), is a function call of its own (on
  * our kernel, klp_shadow_get() is inline around a call of
  * __klp_shadow_lookup()). The gets and the floor are timed side by side,
- * round by round (bench_lookups()), and the module prints the ratios of a
+ * round by round (bench_lookup_session()), and the module prints the ratios of a
  * get over each floor (and of the typed get over the get) itself, as the
  * median of the rounds' ratios: timed seconds apart, as they were, a get
  * over the floor at 1M read anywhere from 1.0 to 2.3 from load to load of
@@ -42,10 +44,16 @@
  * kernels alike, while the floor's loop, which stays on its page, hardly
  * moved; a load fell in one or the other, and the 1k figures of a run
  * with them. So the lookups, and the allocations and frees, are timed in
- * sessions, 100 ms apart, each with a control beside its figures: a call
- * of a function on a page of its own, cross_ns, which does nothing else.
- * Each phase prints the figures of the session in which its control ran
- * fastest, and cross_slowest_ns the lookups' control in their slowest.
+ * S sessions, at least 100 ms apart, and every round of a session walks a
+ * control beside the figures: calls of a function that does nothing, on a
+ * page of its own (bench_cross()). Each phase prints the figures and
+ * ratios of the session whose slowest round of the control was the
+ * fastest, the control's median there (cross_ns, alloc_cross_ns), and the
+ * largest of the lookups' sessions' control medians (cross_slowest_ns).
+ * The control is chosen on, not the figures, so that the noise of a figure
+ * does not choose its own session. The module refuses to load if the
+ * control's function shares its caller's page, or the floor's step does
+ * not share its caller's.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -55,6 +63,7 @@
 #include <linux/ktime.h>
 #include <linux/livepatch.h>
 #include <linux/log2.h>
+#include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/random.h>
 #include <linux/rcupdate.h>
@@ -68,6 +77,7 @@
 #define BENCH_ID_ALLOC		0x6b03
 #define BENCH_ID_TYPED_ONE	0x6b05
 #define BENCH_MAX_ROUNDS	15
+/* A bound on a load's time: the sessions are not stored. */
 #define BENCH_MAX_SESSIONS	15
 #define BENCH_SESSION_GAP_MS	100
 /* Our largest table, of 2^26 buckets, holds 2^25 variables at two each. */
@@ -88,11 +98,11 @@ MODULE_PARM_DESC(nr, "Variables to populate (default 1000)");
 
 static uint rounds = 5;
 module_param(rounds, uint, 0444);
-MODULE_PARM_DESC(rounds, "Rounds per figure, the median is printed (default 5)");
+MODULE_PARM_DESC(rounds, "Rounds per figure in a session, the median is printed (default 5)");
 
 static uint sessions = 9;
 module_param(sessions, uint, 0444);
-MODULE_PARM_DESC(sessions, "Sessions per phase, 100 ms apart; the one its control ran fastest in is printed (default 9)");
+MODULE_PARM_DESC(sessions, "Sessions per phase, 100 ms apart (default 9)");
 
 static bool populated;
 
@@ -279,7 +289,7 @@ static noinline __noclone void **bench_floor_step(void **p)
  * Hundredths of a ns per step of BENCH_LOOKUPS steps of the floor's chain
  * from @first, through bench_floor_step() if @call.
  */
-static u64 bench_floor_walk(void **first, bool call)
+static noinline u64 bench_floor_walk(void **first, bool call)
 {
 	void **p = first;
 	unsigned int k;
@@ -828,7 +838,8 @@ static u64 bench_ratio(const u64 *num, const u64 *den)
  * ratio compares are taken side by side, and whatever slows the emulator
  * for a while (the host's other work, its caches, the emulated TLB's size)
  * weighs on both alike. Each figure is the median of its rounds, and each
- * ratio the median of its rounds' ratios.
+ * ratio the median of its rounds' ratios; the control's slowest round goes
+ * to @s too.
  */
 static void bench_lookup_session(const u32 *order, const struct bench_floor *fl,
 				 struct bench_session *s)
@@ -855,14 +866,14 @@ static void bench_lookup_session(const u32 *order, const struct bench_floor *fl,
 
 /*
  * The lookups, in sessions: print the figures and ratios of the session
- * whose slowest round of the control was the fastest, and the control's
- * median in the slowest session.
+ * whose slowest round of the control was the fastest, and the largest of
+ * the sessions' control medians.
  */
 static void bench_lookups(const u32 *order, const struct bench_floor *fl)
 {
 	struct bench_session s, best = {};
 	u64 slowest = 0;
-	unsigned int i;
+	unsigned int i, k;
 	u32 rem;
 	u64 q;
 
@@ -874,17 +885,22 @@ static void bench_lookups(const u32 *order, const struct bench_floor *fl)
 			best = s;
 		slowest = max(slowest, s.walk[BENCH_CROSS]);
 	}
-	for (i = 0; i < BENCH_RATIOS; i++) {
-		if (!best.ratio[i])
+	for (k = 0; k < BENCH_RATIOS; k++) {
+		if (!best.ratio[k])
 			continue;
-		q = div_u64_rem(best.ratio[i], 1000, &rem);
-		pr_info("%lu %s %llu.%03u\n", nr, bench_ratio_names[i], q, rem);
+		q = div_u64_rem(best.ratio[k], 1000, &rem);
+		pr_info("%lu %s %llu.%03u\n", nr, bench_ratio_names[k], q, rem);
 	}
-	for (i = 0; i < BENCH_WALKS; i++) {
-		if (best.walk[i])
-			bench_print_per_call(bench_walk_names[i], best.walk[i]);
+	for (k = 0; k < BENCH_WALKS; k++) {
+		if (best.walk[k])
+			bench_print_per_call(bench_walk_names[k], best.walk[k]);
 	}
 	bench_print_per_call("cross_slowest_ns", slowest);
+}
+
+static bool bench_same_page(const void *a, const void *b)
+{
+	return PAGE_ALIGN_DOWN((unsigned long)a) == PAGE_ALIGN_DOWN((unsigned long)b);
 }
 
 static int bench_init(void)
@@ -897,10 +913,20 @@ static int bench_init(void)
 	if (!nr || nr > BENCH_MAX_NR || !rounds || rounds > BENCH_MAX_ROUNDS ||
 	    !sessions || sessions > BENCH_MAX_SESSIONS)
 		return -EINVAL;
-	/* The control measures nothing if its call stays on its page. */
-	if (PAGE_ALIGN_DOWN((unsigned long)bench_cross) ==
-	    PAGE_ALIGN_DOWN((unsigned long)bench_far_step))
+	/*
+	 * The control measures nothing if its call stays on its page, and the
+	 * floor with a call would measure the control if its call left its
+	 * page. Each compares the caller's entry, not the call's site: a
+	 * false alarm at worst.
+	 */
+	if (bench_same_page(bench_cross, bench_far_step)) {
 		pr_err("cross: the control's function shares its caller's page\n");
+		return -ENOEXEC;
+	}
+	if (!bench_same_page(bench_floor_walk, bench_floor_step)) {
+		pr_err("floor: the step's function is off its caller's page\n");
+		return -ENOEXEC;
+	}
 	order = bench_order();
 	if (!order)
 		return -ENOMEM;
