@@ -20,10 +20,10 @@
 # vCPUs of a guest take turns on one host thread, so that a second one
 # adds no parallelism, only time that passes for a vCPU while the other
 # runs (noise in the timed loops). A load times the lookups, and the
-# allocations and frees, in sessions 100 ms apart, and keeps for each
-# figure the median over its rounds in the session where a control of the
-# emulator's speed at calls to another page ran fastest (tests/bench says
-# why). A pass's figure is the median over its loads of each load's; a
+# allocations and frees, in sessions at least 100 ms apart, and keeps for
+# each figure the median over its rounds in the session whose slowest
+# round of a control of the emulator's speed at calls to another page was
+# the fastest (tests/bench says why). A pass's figure is the median over its loads of each load's; a
 # figure is the median over the passes, and a ratio the median over the
 # passes of each pass's ratio.
 #
@@ -234,6 +234,11 @@ print_bench_lines() {
 	vs_upstream alloc_1k_ours_over_upstream "$small" alloc_ns
 	vs_upstream free_1k_ours_over_upstream "$small" free_ns
 	vs_upstream populate_1k_ours_over_upstream "$small" populate_ns
+	# The control of the emulator's speed beside the gets and beside the
+	# allocations: about 1 when both kernels' kept sessions ran in the
+	# same state of the emulator, so that their ratios above compare.
+	vs_upstream cross_1k_ours_over_upstream "$small" cross_ns
+	vs_upstream alloc_cross_1k_ours_over_upstream "$small" alloc_cross_ns
 	for n in "$small" "$big"; do
 		paired "typed_get_over_get_${n}_ours" ours "$n" typed_get_over_get
 	done
@@ -396,7 +401,8 @@ main() {
 	echo
 	echo "Shadow variables, ours against upstream $(kernel_release), QEMU TCG, $VCPUS vCPU(s);"
 	echo "$PASSES passes, alternating boots; in a pass, medians over $LOADS module loads"
-	echo "of medians of $ROUNDS rounds; figures and ratios are medians over the passes"
+	echo "of medians of $ROUNDS rounds (for the lookups and the allocations, in the"
+	echo "session a load kept); figures and ratios are medians over the passes"
 	echo "(times in ns unless named _us; bytes per variable from the Slab line of"
 	echo "/proc/meminfo):"
 	echo
