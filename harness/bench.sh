@@ -226,6 +226,31 @@ print_table() {
 	done
 }
 
+# jmpcache_report: for each kernel and each timed phase at 1k, the code
+# addresses of the functions it calls that share a slot of QEMU's jump
+# cache (harness/jmpcache.py): each pair a phase enters on every call costs
+# it a lookup in the emulator's hash table of blocks, a layout's cost the
+# instruction counts do not see and hardware does not pay.
+jmpcache_report() {
+	local kernel obj phase funcs
+
+	for kernel in ours upstream; do
+		obj=$BUILD/obj-bench
+		[ "$kernel" = ours ] || obj=$BUILD/obj-upstream
+		for phase in get alloc free; do
+			case $phase in
+			get) funcs="klp_shadow_get __klp_shadow_lookup" ;;
+			alloc) funcs="klp_shadow_alloc __klp_shadow_get_or_alloc __kmalloc_noprof" ;;
+			free) funcs="klp_shadow_free kvfree_call_rcu" ;;
+			esac
+			# shellcheck disable=SC2086 # a list of names
+			"$HARNESS/jmpcache.py" "$obj/vmlinux" $funcs \
+				_raw_spin_lock_irqsave _raw_spin_unlock_irqrestore |
+				sed "s/^/$kernel $phase /"
+		done
+	done
+}
+
 print_bench_lines() {
 	local small=${SIZES[0]} big=${SIZES[-1]} n k
 
@@ -419,6 +444,12 @@ main() {
 	echo "The longest IRQs-off section of each traced phase (irqsoff tracer; the"
 	echo "-icount kernels' \"us\" are thousands of instructions):"
 	cat "$OUT/irqoff"
+	echo
+	echo "Code addresses of each timed phase's calls that share a slot of QEMU's"
+	echo "jump cache (harness/jmpcache.py; entered on every call, such a pair costs"
+	echo "each a lookup in the emulator's hash table of blocks; on an error path,"
+	echo "nothing):"
+	jmpcache_report | tee "$OUT/jmpcache"
 	echo
 	plot
 	echo

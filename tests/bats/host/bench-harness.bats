@@ -209,3 +209,41 @@ raw_lines() {
 	assert_line "BENCH icount_irqoff_max_us_busy_1M_ours 21 loads 2"
 	assert_line "BENCH icount_irqoff_max_us_collect_1M_upstream - loads 0 of 0"
 }
+
+@test "jmpcache.py names two return sites of a function that share a slot of QEMU's jump cache, not __fentry__'s" {
+	local t=$BATS_TEST_TMPDIR
+
+	# Return sites at +0x24 and +0x128 of a function at 0x...cf4e0, as
+	# klp_shadow_free()'s after its lock and its kfree_rcu(): slot 0x310
+	# (0x04 ^ 0x14 in page offsets 0x504 and 0x608 alike); the __fentry__
+	# call's at +0x5 is a NOP once booted.
+	cat > "$t/f.s" <<-'ASM'
+		.text
+		.globl f
+		.type f, @function
+	f:	call __fentry__
+		.skip 0x1a, 0x90
+		call g
+		.skip 0xff, 0x90
+		call g
+		ret
+		.size f, .-f
+		.globl g
+		.type g, @function
+	g:	ret
+		.size g, .-g
+		.globl __fentry__
+		.type __fentry__, @function
+	__fentry__:
+		ret
+		.size __fentry__, .-__fentry__
+	ASM
+	as -o "$t/f.o" "$t/f.s"
+	ld -Ttext=0xffffffff810cf4e0 -e f -o "$t/f.elf" "$t/f.o"
+	run "$KLP_TOP/harness/jmpcache.py" "$t/f.elf" f g absent
+	assert_success
+	assert_output 'slot 0x310: f+0x24 f+0x128'
+	run "$KLP_TOP/harness/jmpcache.py" "$t/f.elf" absent
+	assert_failure
+	assert_output --partial 'none of absent'
+}
