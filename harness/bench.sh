@@ -238,14 +238,21 @@ jmpcache_report() {
 		obj=$BUILD/obj-bench
 		[ "$kernel" = ours ] || obj=$BUILD/obj-upstream
 		for phase in get alloc free; do
-			case $phase in
-			get) funcs="klp_shadow_get __klp_shadow_lookup" ;;
-			alloc) funcs="klp_shadow_alloc __klp_shadow_get_or_alloc __kmalloc_noprof" ;;
-			free) funcs="klp_shadow_free kvfree_call_rcu" ;;
+			# Ours inlines klp_shadow_get() around __klp_shadow_lookup(),
+			# and the allocation into klp_shadow_alloc().
+			case $kernel-$phase in
+			ours-get) funcs="__klp_shadow_lookup" ;;
+			upstream-get) funcs="klp_shadow_get" ;;
+			ours-alloc) funcs="klp_shadow_alloc __kmalloc_noprof" ;;
+			upstream-alloc)
+				funcs="klp_shadow_alloc __klp_shadow_get_or_alloc __kmalloc_noprof" ;;
+			*-free) funcs="klp_shadow_free kvfree_call_rcu" ;;
 			esac
+			# A report, not a figure: its failure does not end the run.
 			# shellcheck disable=SC2086 # a list of names
-			"$HARNESS/jmpcache.py" "$obj/vmlinux" $funcs \
-				_raw_spin_lock_irqsave _raw_spin_unlock_irqrestore |
+			{ "$HARNESS/jmpcache.py" "$obj/vmlinux" $funcs \
+				_raw_spin_lock_irqsave _raw_spin_unlock_irqrestore ||
+				echo "jmpcache.py failed on $obj/vmlinux" >&2; } |
 				sed "s/^/$kernel $phase /"
 		done
 	done

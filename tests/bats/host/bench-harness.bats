@@ -215,8 +215,9 @@ raw_lines() {
 
 	# Return sites at +0x24 and +0x128 of a function at 0x...cf4e0, as
 	# klp_shadow_free()'s after its lock and its kfree_rcu(): slot 0x310
-	# (0x04 ^ 0x14 in page offsets 0x504 and 0x608 alike); the __fentry__
-	# call's at +0x5 is a NOP once booted.
+	# (0x04 ^ 0x14 in page offsets 0x504 and 0x608 alike). The __fentry__
+	# call's at +0x5, a NOP once booted, shares slot 0x336 with the one at
+	# +0x42 (0x25 ^ 0x13, 0x22 ^ 0x14), which stands alone.
 	cat > "$t/f.s" <<-'ASM'
 		.text
 		.globl f
@@ -224,7 +225,9 @@ raw_lines() {
 	f:	call __fentry__
 		.skip 0x1a, 0x90
 		call g
-		.skip 0xff, 0x90
+		.skip 0x19, 0x90
+		call g
+		.skip 0xe1, 0x90
 		call g
 		ret
 		.size f, .-f
@@ -240,9 +243,14 @@ raw_lines() {
 	ASM
 	as -o "$t/f.o" "$t/f.s"
 	ld -Ttext=0xffffffff810cf4e0 -e f -o "$t/f.elf" "$t/f.o"
-	run "$KLP_TOP/harness/jmpcache.py" "$t/f.elf" f g absent
+	run "$KLP_TOP/harness/jmpcache.py" "$t/f.elf" f g
 	assert_success
 	assert_output 'slot 0x310: f+0x24 f+0x128'
+	# A function it cannot find is named, and the others reported.
+	run "$KLP_TOP/harness/jmpcache.py" "$t/f.elf" f absent
+	assert_success
+	assert_line --partial 'no absent in'
+	assert_line 'slot 0x310: f+0x24 f+0x128'
 	run "$KLP_TOP/harness/jmpcache.py" "$t/f.elf" absent
 	assert_failure
 	assert_output --partial 'none of absent'
