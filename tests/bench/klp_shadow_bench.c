@@ -39,10 +39,10 @@
  * the same kernel under TCG, the floor's own step from 247 to 684 ns.
  *
  * The emulator runs a call to another page, and its return, at one of two
- * speeds, for stretches of a few to a hundred ms: under TCG, a get among
- * 1000 took 19 to 22 ns in some stretches and 35 to 45 in others, on both
- * kernels alike, while the floor's loop, which stays on its page, hardly
- * moved; a load fell in one or the other, and the 1k figures of a run
+ * speeds, for stretches of a few ms to over a second: under TCG, a get
+ * among 1000 took 19 to 22 ns in some stretches and 35 to 45 in others, on
+ * both kernels alike, while the floor's loop, which stays on its page
+ * with no call, moved much less; a load fell in one or the other, and the 1k figures of a run
  * with them. So the lookups, and the allocations and frees, are timed in
  * S sessions, at least 100 ms apart, and every round of a session walks a
  * control beside the figures: calls of a function that does nothing, on a
@@ -916,8 +916,9 @@ static int bench_init(void)
 	/*
 	 * The control measures nothing if its call stays on its page, and the
 	 * floor with a call would measure the control if its call left its
-	 * page. Each compares the caller's entry, not the call's site: a
-	 * false alarm at worst.
+	 * page. Each compares the functions' entries, not the call's site: for
+	 * the control a false alarm at worst, while the floor's call could
+	 * still sit on the page after its walk's entry, unseen.
 	 */
 	if (bench_same_page(bench_cross, bench_far_step)) {
 		pr_err("cross: the control's function shares its caller's page\n");
