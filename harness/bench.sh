@@ -23,9 +23,9 @@
 # allocations and frees, in sessions at least 100 ms apart, and keeps for
 # each figure the median over its rounds in the session whose slowest
 # round of a control of the emulator's speed at calls to another page was
-# the fastest (tests/bench says why). A pass's figure is the median over its loads of each load's; a
-# figure is the median over the passes, and a ratio the median over the
-# passes of each pass's ratio.
+# the fastest (tests/bench says why). A pass's figure is the median over
+# its loads of each load's; a figure is the median over the passes, and a
+# ratio the median over the passes of each pass's ratio.
 #
 # KLP_BENCH_ICOUNT_PASSES (default 1) boots each kernel that many times
 # more, with one vCPU, clocked by its instructions (QEMU -icount
