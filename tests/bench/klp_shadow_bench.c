@@ -32,28 +32,29 @@
  * a lookup that, as klp_shadow_get(), is a function call of its own (on
  * our kernel, klp_shadow_get() is inline around a call of
  * __klp_shadow_lookup()). The gets and the floor are timed side by side,
- * round by round (bench_lookup_session()), and the module prints the ratios of a
- * get over each floor (and of the typed get over the get) itself, as the
- * median of the rounds' ratios: timed seconds apart, as they were, a get
- * over the floor at 1M read anywhere from 1.0 to 2.3 from load to load of
- * the same kernel under TCG, the floor's own step from 247 to 684 ns.
+ * round by round (bench_lookup_session()), and the module prints the
+ * ratios of a get over each floor (and of the typed get over the get)
+ * itself, as the median of the rounds' ratios: timed seconds apart, as
+ * they were, a get over the floor at 1M read anywhere from 1.0 to 2.3 from
+ * load to load of the same kernel under TCG, the floor's own step from 247
+ * to 684 ns.
  *
  * The emulator runs a call to another page, and its return, at one of two
  * speeds, for stretches of a few ms to over a second: under TCG, a get
  * among 1000 took 19 to 22 ns in some stretches and 35 to 45 in others, on
- * both kernels alike, while the floor's loop, which stays on its page
- * with no call, moved much less; a load fell in one or the other, and the 1k figures of a run
- * with them. So the lookups, and the allocations and frees, are timed in
- * S sessions, at least 100 ms apart, and every round of a session walks a
- * control beside the figures: calls of a function that does nothing, on a
- * page of its own (bench_cross()). Each phase prints the figures and
- * ratios of the session whose slowest round of the control was the
- * fastest, the control's median there (cross_ns, alloc_cross_ns), and the
- * largest of the lookups' sessions' control medians (cross_slowest_ns).
- * The control is chosen on, not the figures, so that the noise of a figure
- * does not choose its own session. The module refuses to load if the
- * control's function shares its caller's page, or the floor's step does
- * not share its caller's.
+ * both kernels alike, while the floor's loop, which stays on its page with
+ * no call, moved much less; a load fell in one or the other, and the 1k
+ * figures of a run with them. So the lookups, and the allocations and
+ * frees, are timed in S sessions, at least 100 ms apart, and every round
+ * of a session walks a control beside the figures: calls of a function
+ * that does nothing, on a page of its own (bench_cross()). Each phase
+ * prints the figures and ratios of the session whose slowest round of the
+ * control was the fastest, the control's median there (cross_ns,
+ * alloc_cross_ns), and the largest of the lookups' sessions' control
+ * medians (cross_slowest_ns). The control is chosen on, not the figures,
+ * so that the noise of a figure does not choose its own session. The
+ * module refuses to load if the control's function shares its caller's
+ * page, or the floor's step does not share its caller's.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -102,7 +103,7 @@ MODULE_PARM_DESC(rounds, "Rounds per figure in a session, the median is printed 
 
 static uint sessions = 9;
 module_param(sessions, uint, 0444);
-MODULE_PARM_DESC(sessions, "Sessions per phase, 100 ms apart (default 9)");
+MODULE_PARM_DESC(sessions, "Sessions per phase, at least 100 ms apart (default 9)");
 
 static bool populated;
 
