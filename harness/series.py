@@ -286,6 +286,44 @@ def write_tree(src, base, files, env):
     return tree
 
 
+TRAILER = re.compile(r'^[A-Z][A-Za-z-]*: \S')
+
+
+def changelog(path, ident):
+    """The commit message of a changelog file and its notes.
+
+    The file holds the subject line, the body, and optionally, after a
+    line "---", notes for the reviewers (what changed since the last
+    version), which go below the patch's "---" line, where git am drops
+    them. A last paragraph of trailers (Suggested-by: ...) takes the
+    Signed-off-by of @ident as its last line.
+    """
+    with open(path, encoding='utf-8') as f:
+        text = f.read()
+    msg, _, notes = text.partition('\n---\n')
+    msg = msg.rstrip('\n')
+    last = msg.split('\n\n')[-1].split('\n')
+    joint = '\n' if all(TRAILER.match(line) for line in last) else '\n\n'
+    return msg + joint + 'Signed-off-by: %s\n' % ident, notes.strip('\n')
+
+
+def add_notes(out, number, notes):
+    """Put @notes below the "---" line of patch @number in @out."""
+    if not notes:
+        return
+    name = [n for n in os.listdir(out) if n.startswith('%04d-' % number)]
+    if len(name) != 1:
+        raise SplitError('no single patch file %04d-* in %s' % (number, out))
+    path = os.path.join(out, name[0])
+    with open(path, encoding='utf-8') as f:
+        text = f.read()
+    head, sep, tail = text.partition('\n---\n')
+    if not sep:
+        raise SplitError('%s has no "---" line' % name[0])
+    with open(path, 'w', encoding='utf-8') as f:
+        f.write(head + sep + notes + '\n\n' + tail)
+
+
 def main():
     ap = argparse.ArgumentParser()
     for opt in ('src', 'split', 'out', 'ident', 'date', 'based-on'):
@@ -309,6 +347,7 @@ def main():
 
     interims = read_interims(patches, finals, seriesdir)
     parent = base
+    notes = {}
     for p in patches:
         files = {}
         for path, (mode, lines) in finals.items():
@@ -317,9 +356,8 @@ def main():
         for path, text in interims.get(p.number, {}).items():
             files[path] = (finals[path][0], text)
         tree = write_tree(src, base, files, env)
-        with open(os.path.join(seriesdir, p.name), encoding='utf-8') as f:
-            msg = f.read().rstrip('\n')
-        msg += '\n\nSigned-off-by: %s\n' % args.ident
+        msg, notes[p.number] = changelog(os.path.join(seriesdir, p.name),
+                                         args.ident)
         parent = git(src, 'commit-tree', tree, '-p', parent, env=env,
                      data=msg.encode()).decode().strip()
 
@@ -333,6 +371,8 @@ def main():
     git(src, 'format-patch', '-q', '--cover-letter', '-o', args.out,
         '--subject-prefix=' + args.subject_prefix, base + '..' + parent,
         env=env)
+    for p in patches:
+        add_notes(args.out, p.number, notes[p.number])
     with open(os.path.join(seriesdir, 'cover-letter'), encoding='utf-8') as f:
         subject, _, blurb = f.read().partition('\n')
     blurb = blurb.strip('\n').replace('@BASED_ON@', args.based_on)

@@ -97,6 +97,23 @@ series() {
 	assert_line "From: $IDENT"
 }
 
+@test "a changelog's trailers join the Signed-off-by; its notes go below the ---" {
+	printf 'second: add b\n\nWhy b.\n\nSuggested-by: S Ugg <s@example.org>\n---\nv3: new.\n' > "$ser/02-b"
+	run series
+	assert_success
+
+	# git am keeps what is above the first --- line, and drops the notes.
+	run awk '/^---$/ { exit } { print }' "$BATS_TEST_TMPDIR"/out/0002-*.patch
+	assert_output --partial "$(printf 'Why b.\n\nSuggested-by: S Ugg <s@example.org>\nSigned-off-by: %s' "$IDENT")"
+	refute_output --partial "v3: new."
+	run awk '/^---$/ { n++ } n == 1 && !/^---$/ { print } / \| / { exit }' \
+		"$BATS_TEST_TMPDIR"/out/0002-*.patch
+	assert_output --regexp $'^v3: new\.\n\n a\.c +\| '
+	# A changelog without notes gets none.
+	run grep -c '^---$' "$BATS_TEST_TMPDIR"/out/0001-*.patch
+	assert_output 1
+}
+
 @test "the cover letter is filled in" {
 	run series
 	assert_success
