@@ -13,6 +13,7 @@
 
 MOD_A=test_klp_shadow_a			# vmlinux, type 90 "counter"
 MOD_ORPHANS=test_klp_shadow_orphans	# ids 96 (two variables), 97 (one)
+MOD_HOLDER=test_klp_shadow_holder	# not a livepatch: type 98 "held"
 
 GC="$SHADOW_DEBUGFS/gc"
 TYPES="$SHADOW_DEBUGFS/types"
@@ -235,5 +236,32 @@ livepatch: '$MOD_A': unpatching complete
 livepatch: shadow id 90 ('counter'): 0 variables freed
 % rmmod $MOD_A
 % rmmod $MOD_ORPHANS"
+
+
+# - a module that is not a livepatch holds a reference with
+#   klp_shadow_debug_register(), under its own name, and makes two
+#   variables through the type
+# - gc leaves a referenced id's record, and "orphans" leaves the id alone
+# - its unregister drops the last reference: the two variables are
+#   collected through the type's destructor and the id leaves the registry
+
+start_test "a reference outside any patch holds an id until it is dropped"
+
+load_mod $MOD_HOLDER
+check_shadow_registry 98 "98 held 1 2 16"
+gc orphans
+check_shadow_registry 98 "98 held 1 2 16"
+unload_mod $MOD_HOLDER
+check_shadow_registry 98
+
+check_result "% insmod test_modules/$MOD_HOLDER.ko
+livepatch: shadow id 98 ('held'): referenced by $MOD_HOLDER, refcount 1
+$MOD_HOLDER: allocated two variables of id 98
+livepatch: gc: 0 orphan variables freed
+% rmmod $MOD_HOLDER
+livepatch: shadow id 98 ('held'): released by $MOD_HOLDER, refcount 0
+$MOD_HOLDER: dtor <1> value 22
+$MOD_HOLDER: dtor <0> value 21
+livepatch: shadow id 98 ('held'): 2 variables freed"
 
 exit 0
