@@ -30,11 +30,13 @@
  * Every reference belongs to a patched klp_object: the livepatch core
  * takes one for each type the object lists, and klp_shadow_register() one
  * for the object explicitly; the core drops them all when the object is
- * unpatched for good, and keeps them for good when a forced transition
- * retires it. When the last reference on an id goes, its variables made
- * through a type are unlinked in short batches under the spinlock, one RCU
- * grace period passes for the whole release, and only then are they
+ * unpatched for good. When the last reference on an id goes, its variables
+ * made through a type are unlinked in short batches under the spinlock, one
+ * RCU grace period passes for the whole release, and only then are they
  * handed to the destructor, in process context with no spinlock held.
+ *
+ * A forced transition retires its objects without dropping their
+ * references: tasks may still run their old code, so they are kept for good.
  *
  * Variables made with the id-based API (klp_shadow_alloc() and friends)
  * are kept apart: a collection leaves them, and klp_shadow_free() and
@@ -113,8 +115,8 @@ struct klp_shadow {
 /**
  * struct klp_shadow_owner - the holder of one reference on an id
  * @node:	node in klp_shadow_id.owners
- * @ref_node:	node in the holder's list: klp_object.shadow_refs, or
- *		klp_shadow_kept once a forced transition retired the holder
+ * @ref_node:	node in the holder's list: klp_object.shadow_refs
+ *		(klp_shadow_kept once a forced transition retired the holder)
  * @type:	the type the reference was taken through
  * @registered:	taken with klp_shadow_register(), not listed
  * @kept:	kept once after a forced transition: never really dropped
@@ -1295,12 +1297,40 @@ klp_shadow_find_ref(struct list_head *refs, unsigned long id, const char *owner)
 }
 
 /*
+ * A patch object kept after a forced transition whose patch stayed enabled
+ * (the forced transition was then reversed) gets its kept reference on
+ * @type back, if it has one. The caller holds klp_shadow_mutex.
+ *
+ * Return: true if @owner holds the reference again, on @refs.
+ */
+static bool klp_shadow_take_back(struct list_head *refs,
+				 struct klp_shadow_type *type,
+				 const char *owner, bool registered)
+{
+	struct klp_shadow_owner *own;
+
+	lockdep_assert_held(&klp_shadow_mutex);
+
+	own = klp_shadow_find_ref(&klp_shadow_kept, type->id, owner);
+	if (!own || own->type != type)
+		return false;
+	own->registered = registered;
+	list_move_tail(&own->ref_node, refs);
+	pr_debug("shadow id %lu ('%s'): %s holds its kept reference again\n",
+		 type->id, type->name, owner);
+	return true;
+}
+
+/*
  * Take a reference on @type's id for @owner and add it to the holder's
  * list @refs; @registered tells an explicit registration from a listed
  * type. The caller holds klp_mutex, so that no release event of the core
  * is half done (its ids on a list of its own, not deferred yet), and
  * klp_shadow_mutex, and may sleep: a deferred release of the id is ended
  * first, after a grace period.
+ *
+ * A reference that @owner held through @type and a forced transition kept
+ * is given back instead, as it was.
  *
  * Return: 0 on success; -EINVAL if @type's name is invalid or differs from
  * the id's, or its id is KLP_SHADOW_ID_RESERVED; -EEXIST if @owner holds a
@@ -1321,6 +1351,9 @@ VISIBLE_IF_KUNIT int klp_shadow_ref(struct list_head *refs,
 
 	lockdep_assert_held(&klp_mutex);
 	lockdep_assert_held(&klp_shadow_mutex);
+
+	if (klp_shadow_take_back(refs, type, owner, registered))
+		return 0;
 
 	ret = klp_shadow_type_valid(type, owner);
 	if (ret)
@@ -1391,31 +1424,6 @@ static void klp_shadow_keep_ref(struct klp_shadow_owner *own)
 	pr_warn("shadow id %lu ('%s'): kept for %s: its transition was forced, old code may still use the variables\n",
 		own->type->id, own->type->name, own->name);
 	list_move_tail(&own->ref_node, &klp_shadow_kept);
-}
-
-/*
- * A patch object kept after a forced transition whose patch stayed enabled
- * (the forced transition was then reversed) gets its kept reference on
- * @type back, if it has one. The caller holds klp_shadow_mutex.
- *
- * Return: true if @owner holds the reference again, on @refs.
- */
-static bool klp_shadow_take_back(struct list_head *refs,
-				 struct klp_shadow_type *type,
-				 const char *owner, bool registered)
-{
-	struct klp_shadow_owner *own;
-
-	lockdep_assert_held(&klp_shadow_mutex);
-
-	own = klp_shadow_find_ref(&klp_shadow_kept, type->id, owner);
-	if (!own || own->type != type)
-		return false;
-	own->registered = registered;
-	list_move_tail(&own->ref_node, refs);
-	pr_debug("shadow id %lu ('%s'): %s holds its kept reference again\n",
-		 type->id, type->name, owner);
-	return true;
 }
 
 /*
@@ -1643,7 +1651,7 @@ int klp_shadow_register(struct klp_object *obj, struct klp_shadow_type *type)
 	ret = klp_shadow_check_type(patch, type, owner);
 	if (!ret)
 		ret = klp_shadow_check_lists(type, owner);
-	if (!ret && !klp_shadow_take_back(&obj->shadow_refs, type, owner, true))
+	if (!ret)
 		ret = klp_shadow_ref(&obj->shadow_refs, type, owner, true);
 	/* Its directory in sysfs, like a listed type's. */
 	if (!ret)
@@ -1844,19 +1852,18 @@ int klp_shadow_hold_object(struct klp_patch *patch, struct klp_object *obj)
 
 	klp_shadow_owner_name(owner, patch, obj);
 	mutex_lock(&klp_shadow_mutex);
-	for (type = obj->shadow_types; *type && !ret; type++) {
-		if (!klp_shadow_take_back(&refs, *type, owner, false))
-			ret = klp_shadow_ref(&refs, *type, owner, false);
-	}
+	for (type = obj->shadow_types; *type && !ret; type++)
+		ret = klp_shadow_ref(&refs, *type, owner, false);
 	if (ret) {
 		while (!list_empty(&refs)) {
 			own = list_first_entry(&refs, struct klp_shadow_owner,
 					       ref_node);
-			/* Old code may still use what a forced transition kept. */
-			if (own->kept)
+			if (own->kept) {
+				/* Old code may still use what was kept. */
 				list_move_tail(&own->ref_node, &klp_shadow_kept);
-			else
-				klp_shadow_unref(own, &collection);
+				continue;
+			}
+			klp_shadow_unref(own, &collection);
 		}
 		list_splice_tail_init(&collection, &klp_shadow_deferred);
 	} else {
@@ -1873,7 +1880,6 @@ static void klp_shadow_keep_object(struct klp_object *obj)
 
 	lockdep_assert_held(&klp_shadow_mutex);
 
-	klp_shadow_sysfs_remove_registered(obj, NULL);
 	list_for_each_entry_safe(own, tmp, &obj->shadow_refs, ref_node)
 		klp_shadow_keep_ref(own);
 }
@@ -1888,9 +1894,10 @@ static void klp_shadow_keep_object(struct klp_object *obj)
  * queues the ids whose last reference this was on @collection. The caller
  * ends the release event with klp_shadow_release_defer(), and has them
  * collected, after a single RCU grace period, by klp_shadow_release_finish()
- * once it dropped klp_mutex. If @patch's transition was forced, tasks may
- * still run @obj's old code: the references are kept instead, for good,
- * and the kernel log names them.
+ * once it dropped klp_mutex.
+ *
+ * If @patch's transition was forced, tasks may still run @obj's old code:
+ * the references are kept instead, for good, and the kernel log names them.
  *
  * Context: Process context, klp_mutex held.
  */
@@ -1903,16 +1910,14 @@ void klp_shadow_release_object(struct klp_patch *patch, struct klp_object *obj,
 		return;
 
 	mutex_lock(&klp_shadow_mutex);
-	if (patch->forced) {
+	klp_shadow_sysfs_remove_registered(obj, NULL);
+	/* Tasks may still run the old code of a forced transition. */
+	if (patch->forced)
 		klp_shadow_keep_object(obj);
-	} else {
-		klp_shadow_sysfs_remove_registered(obj, NULL);
-		while (!list_empty(&obj->shadow_refs))
-			klp_shadow_unref(list_first_entry(&obj->shadow_refs,
-							  struct klp_shadow_owner,
-							  ref_node),
-					 collection);
-	}
+	while (!list_empty(&obj->shadow_refs))
+		klp_shadow_unref(list_first_entry(&obj->shadow_refs,
+						  struct klp_shadow_owner, ref_node),
+				 collection);
 	mutex_unlock(&klp_shadow_mutex);
 }
 
