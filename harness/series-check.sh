@@ -82,13 +82,27 @@ build() {
 }
 
 # checkpatch PATCH: prints "E W C" for the patch, its messages in $LOGS.
+# checkpatch asks of every patch that adds a file whether MAINTAINERS
+# needs updating (FILE_PATH_CHANGES); get_maintainer.pl answers it: each
+# file the applied patch adds must have a maintainer, or it counts as a
+# warning of its own (NO_MAINTAINER).
 checkpatch() {
-	local out="$LOGS/${1##*/}.checkpatch" total
+	local out="$LOGS/${1##*/}.checkpatch" total e w c f orphans=0
 
 	(cd "$SRC" && PATH=/usr/bin:$PATH perl scripts/checkpatch.pl --strict \
-		--show-types "$1") >"$out" 2>&1
+		--show-types --ignore FILE_PATH_CHANGES "$1") >"$out" 2>&1
 	total=$(sed -n 's/^total: \([0-9]*\) errors, \([0-9]*\) warnings, \([0-9]*\) checks.*/\1 \2 \3/p' "$out")
-	echo "${total:-? ? ?}"
+	while read -r f; do
+		[ -n "$f" ] || continue
+		if [ -z "$(cd "$SRC" && perl scripts/get_maintainer.pl --no-git \
+			--no-git-fallback --nol --no-rolestats -f "$f" 2>/dev/null)" ]; then
+			printf 'WARNING:NO_MAINTAINER: %s: no maintainer in MAINTAINERS\n\n' "$f" >> "$out"
+			orphans=$((orphans + 1))
+		fi
+	done < <(git -C "$SRC" diff --no-renames --diff-filter=A --name-only HEAD^ HEAD)
+	read -r e w c <<< "${total:-? ? ?}"
+	[ "$w" = "?" ] || w=$((w + orphans))
+	echo "$e $w $c"
 }
 
 # Nothing but the series was built from build/src while it was rewritten
