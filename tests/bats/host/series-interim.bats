@@ -85,3 +85,23 @@ interim_blocks() {
 	EOF
 	)"
 }
+
+@test "the key patch's shadow.c rewrites only what the types change" {
+	run interim_blocks 03-key
+	assert_success
+	assert_output "$(cat <<-'EOF'
+	// SPDX-License-Identifier: GPL-2.0-or-later
+	/**
+	#include <linux/hash.h>
+	struct klp_shadow {
+	static struct klp_shadow_id *klp_shadow_id_alloc(unsigned long id, gfp_t gfp)
+	static void klp_shadow_id_free_rcu(struct rcu_head *head)
+	static void klp_shadow_id_put(struct klp_shadow_id *rec)
+	void *__klp_shadow_lookup(void *obj, unsigned long key)
+	static __always_inline void *
+	void *klp_shadow_alloc(void *obj, unsigned long id,
+	void *klp_shadow_get_or_alloc(void *obj, unsigned long id,
+	void klp_shadow_free_all(unsigned long id, klp_shadow_dtor_t dtor)
+	EOF
+	)"
+}
