@@ -2089,6 +2089,12 @@ int klp_shadow_debug_register(struct klp_shadow_type *type, const char *owner)
 	ret = klp_shadow_type_valid(type, owner);
 	if (!ret)
 		ret = klp_shadow_check_lists(type, owner);
+	/* A patch object's kept reference is not given to another holder. */
+	if (!ret && klp_shadow_find_ref(&klp_shadow_kept, type->id, owner)) {
+		pr_err("shadow id %lu: already referenced by %s\n", type->id,
+		       owner);
+		ret = -EEXIST;
+	}
 	if (!ret)
 		ret = klp_shadow_ref(&klp_shadow_debug_refs, type, owner, true);
 	mutex_unlock(&klp_shadow_mutex);

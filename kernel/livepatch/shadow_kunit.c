@@ -1067,6 +1067,61 @@ static void klp_shadow_test_forced_release_keeps(struct kunit *test)
 	kt_release(test, true);
 }
 
+/*
+ * A reference a forced transition kept comes back, as it was, when its
+ * object takes one through the same type again (its forced disable was
+ * reversed); no other holder gets it under that name.
+ */
+static void klp_shadow_test_kept_taken_back(struct kunit *test)
+{
+	struct klp_shadow_type *t = KT_TYPE(test, .id = KT(28),
+					    .name = "taken_back",
+					    .dtor = kt_dtor);
+	LIST_HEAD(collection);
+	int ret[2];
+
+	kt_patch.forced = true;
+	mutex_lock(&klp_mutex);
+	mutex_lock(&klp_shadow_mutex);
+	ret[0] = klp_shadow_ref(&kt_obj_a.shadow_refs, t, KT_OWNER_A, false);
+	mutex_unlock(&klp_shadow_mutex);
+	mutex_unlock(&klp_mutex);
+	KUNIT_ASSERT_EQ(test, ret[0], 0);
+	KUNIT_ASSERT_NOT_NULL(test, klp_shadow_type_alloc(t, kt_parent(1), sizeof(long),
+							  GFP_KERNEL, NULL));
+
+	mutex_lock(&klp_mutex);
+	klp_shadow_release_object(&kt_patch, &kt_obj_a, &collection);
+	mutex_unlock(&klp_mutex);
+	KUNIT_EXPECT_TRUE(test, list_empty(&kt_obj_a.shadow_refs));
+	KUNIT_EXPECT_TRUE(test, list_empty(&collection));
+	KUNIT_EXPECT_EQ(test, kt_refcount(t->id), 1U);
+#ifdef CONFIG_LIVEPATCH_SHADOW_DEBUG
+	KUNIT_EXPECT_EQ(test, klp_shadow_debug_register(t, KT_OWNER_A), -EEXIST);
+#endif
+
+	mutex_lock(&klp_mutex);
+	mutex_lock(&klp_shadow_mutex);
+	ret[1] = klp_shadow_ref(&kt_obj_a.shadow_refs, t, KT_OWNER_A, false);
+	mutex_unlock(&klp_shadow_mutex);
+	mutex_unlock(&klp_mutex);
+	KUNIT_EXPECT_EQ(test, ret[1], 0);
+	KUNIT_EXPECT_EQ(test, kt_refcount(t->id), 1U);
+	KUNIT_EXPECT_EQ(test, t->nr_refs, 1U);
+	KUNIT_EXPECT_FALSE(test, list_empty(&kt_obj_a.shadow_refs));
+	KUNIT_EXPECT_NOT_NULL(test, klp_shadow_type_get(t, kt_parent(1)));
+
+	/* Unpatched for good, without force: collected. */
+	kt_patch.forced = false;
+	mutex_lock(&klp_mutex);
+	klp_shadow_release_object(&kt_patch, &kt_obj_a, &collection);
+	klp_shadow_release_defer(&collection);
+	mutex_unlock(&klp_mutex);
+	klp_shadow_release_finish();
+	KUNIT_EXPECT_EQ(test, kt_dtor_calls, 1);
+	KUNIT_EXPECT_EQ(test, kt_live(t->id), -1L);
+}
+
 #ifdef CONFIG_LIVEPATCH_SHADOW_DEBUG
 static void klp_shadow_test_gc_id(struct kunit *test)
 {
@@ -1146,6 +1201,7 @@ static struct kunit_case klp_shadow_test_cases[] = {
 	KUNIT_CASE(klp_shadow_test_deferred_release),
 	KUNIT_CASE(klp_shadow_test_reference_ends_deferred),
 	KUNIT_CASE(klp_shadow_test_forced_release_keeps),
+	KUNIT_CASE(klp_shadow_test_kept_taken_back),
 #ifdef CONFIG_LIVEPATCH_SHADOW_DEBUG
 	KUNIT_CASE(klp_shadow_test_gc_id),
 	KUNIT_CASE(klp_shadow_test_gc_orphans),
