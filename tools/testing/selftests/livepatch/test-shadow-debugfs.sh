@@ -241,7 +241,7 @@ livepatch: shadow id 90 ('counter'): 0 variables freed
 # - a module that is not a livepatch holds a reference with
 #   klp_shadow_debug_register(), under its own name, and makes two
 #   variables through the type
-# - gc leaves a referenced id's record, and "orphans" leaves the id alone
+# - gc orphans leaves its variables: the id is referenced
 # - its unregister drops the last reference: the two variables are
 #   collected through the type's destructor and the id leaves the registry
 

@@ -82,4 +82,5 @@ static void bulk_exit(void)
 module_init(bulk_init);
 module_exit(bulk_exit);
 MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("Livepatch test: a shadow type with many variables");
 MODULE_INFO(livepatch, "Y");

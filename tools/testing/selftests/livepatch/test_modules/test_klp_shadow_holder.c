@@ -13,6 +13,7 @@
 #include <linux/kernel.h>
 #include <linux/livepatch.h>
 
+#ifdef CONFIG_LIVEPATCH_SHADOW_DEBUG
 #define HOLDER_PARENT_BASE	0x3000UL
 
 static void holder_dtor(void *obj, void *shadow_data)
@@ -34,7 +35,6 @@ static struct klp_shadow_type holder_type = {
 	.dtor = holder_dtor,
 };
 
-#ifdef CONFIG_LIVEPATCH_SHADOW_DEBUG
 static int holder_init(void)
 {
 	unsigned long i;
@@ -75,3 +75,4 @@ static void holder_exit(void)
 module_init(holder_init);
 module_exit(holder_exit);
 MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("Livepatch test: a shadow type held outside any patch");

@@ -43,3 +43,4 @@ static void orphans_exit(void)
 module_init(orphans_init);
 module_exit(orphans_exit);
 MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("Livepatch test: shadow variables of ids nobody references");
