@@ -286,7 +286,7 @@ def write_tree(src, base, files, env):
     return tree
 
 
-TRAILER = re.compile(r'^[A-Z][A-Za-z-]*: \S')
+TRAILER = re.compile(r'^([A-Z][A-Za-z]*(-[A-Za-z]+)*-by|Link|Closes|Fixes|Cc): \S')
 
 
 def changelog(path, ident):
@@ -302,8 +302,13 @@ def changelog(path, ident):
         text = f.read()
     msg, _, notes = text.partition('\n---\n')
     msg = msg.rstrip('\n')
-    last = msg.split('\n\n')[-1].split('\n')
-    joint = '\n' if all(TRAILER.match(line) for line in last) else '\n\n'
+    if re.search(r'(?m)^---$', msg):
+        raise SplitError('%s: a "---" line where git am would cut the '
+                         'changelog' % path)
+    paras = msg.split('\n\n')
+    last = paras[-1].split('\n')
+    joint = '\n' if len(paras) > 1 and all(TRAILER.match(line)
+                                          for line in last) else '\n\n'
     return msg + joint + 'Signed-off-by: %s\n' % ident, notes.strip('\n')
 
 

@@ -81,7 +81,7 @@ main() {
 		--based-on "$based_on" > "$SERIES/final-tree"
 	recipients "$ident"
 	# RFC 2606's names cannot receive the replies a posting gets.
-	if grep -qiE '[@.](example|invalid|test|localhost)(\.[a-z]+)?>$' <<< "$ident"; then
+	if grep -qiE '([@.](example|invalid|test|localhost)|@example\.(com|net|org))>$' <<< "$ident"; then
 		msg "warning: $ident cannot receive mail: set git config user.name and user.email to the sender's before posting"
 	fi
 	msg "series against $based_on, signed off by $ident:"

@@ -114,6 +114,13 @@ series() {
 	assert_output 1
 }
 
+@test "a changelog with a --- line where git am would cut it is an error" {
+	printf 'second: add b\n\nWhy b.\n---' > "$ser/02-b"
+	run series
+	assert_failure
+	assert_output --partial 'a "---" line where git am would cut the changelog'
+}
+
 @test "the cover letter is filled in" {
 	run series
 	assert_success
